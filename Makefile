@@ -1,0 +1,80 @@
+# Stage 13 — Production. `make lab` to study, `make test` to check everything.
+# Set-up is shared by every target and is a no-op once done (a stamp file tracks the lock).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Inside the conda/Binder environment made from environment.yml (it sets LABKIT_ENV=conda)
+# use that environment's python; otherwise a project-local .venv.
+ifeq ($(LABKIT_ENV),conda)
+  PY := python
+  STAMP := $(CONDA_PREFIX)/.labkit-installed
+  MAKE_ENV :=
+else
+  PY := .venv/bin/python
+  STAMP := .venv/.labkit-installed
+  MAKE_ENV := .venv/bin/python
+endif
+
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export DO_NOT_TRACK := 1
+export TOKENIZERS_PARALLELISM := false
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+# make test runs each exercise's reference solution through its auto-check.
+test test-notebooks run: export LABKIT_SOLUTIONS := 1
+
+PYTEST_ARGS ?=
+
+.PHONY: help setup lab test test-code test-notebooks lint run bench doctor lock clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+.venv/bin/python:
+	python3 -m venv .venv
+
+$(STAMP): requirements.lock pyproject.toml $(MAKE_ENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Stage 13)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv (if needed) and install the pinned stack + labkit (no-op when done)
+
+lab: setup  ## open JupyterLab on notebooks/
+	$(PY) -m jupyter lab notebooks/
+
+doctor: setup  ## check the environment and that the local model answers offline
+	$(PY) -m labkit.cli doctor
+
+test: setup lint  ## lint, then pytest for labkit and nbval over every notebook (LABKIT_SOLUTIONS=1)
+	$(PY) -m pytest tests notebooks --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
+
+test-code: setup  ## labkit's tests only
+	$(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS)
+
+test-notebooks: setup  ## nbval over the notebooks only
+	$(PY) -m pytest notebooks --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: setup  ## notebook conventions, ruff and mypy
+	$(PY) -m labkit.nblint notebooks
+	$(PY) -m ruff check labkit tests bench
+	$(PY) -m mypy labkit
+
+run: setup  ## execute every notebook headless; writes reports/course_run.md
+	$(PY) -m labkit.courserun notebooks --out reports
+
+bench: setup  ## run the benchmarks; numbers go to bench/results/*.json
+	$(PY) bench/run.py
+
+lock: setup  ## rewrite requirements.lock from the current environment (after changing a pin)
+	{ grep '^#' requirements.lock; $(PY) -m pip freeze --exclude-editable | sed 's/+cpu$$//' | LC_ALL=C sort -f; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+clean:  ## remove the venv and caches
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,97 @@
+"""Exercises with an auto-check and a hint the learner can reveal.
+
+A notebook defines the learner's function, then calls ``ex.check(fn)``. The check runs the
+function on the exercise's own test inputs and compares with the reference solution:
+
+* the function returns the right thing -> a pass line is printed;
+* it is still the stub (raises ``NotImplementedError``) -> "not attempted yet" and how to get a
+  hint; the notebook keeps running. With ``LABKIT_SOLUTIONS=1`` (set by ``make test``) the
+  reference solution is checked instead, so CI proves every exercise is solvable and checked;
+* it returns something wrong -> ``AssertionError`` saying what was wrong, plus the hint.
+
+Each notebook's exercises live in a module of this package (``nb00`` for 00_start_here, ...).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Inputs = Callable[[], list[tuple[Any, ...]]]
+
+
+def _default_compare(got: Any, want: Any) -> str | None:
+    if isinstance(want, float):
+        if not isinstance(got, (int, float)):
+            return f"expected a number, got {type(got).__name__}"
+        return None if abs(got - want) <= 1e-9 + 1e-6 * abs(want) else f"expected {want:.6g}, got {got:.6g}"
+    return None if got == want else f"expected {want!r}, got {got!r}"
+
+
+@dataclass
+class Exercise:
+    """One exercise.
+
+    Attributes:
+        id: short id, e.g. "nb00.cost".
+        task: what to do, one or two sentences.
+        hint: revealed by ``hint()``.
+        solution: the reference implementation.
+        inputs: returns the argument tuples the learner's function is checked on.
+        compare: (got, want) -> None when equal enough, else what is wrong.
+    """
+
+    id: str
+    task: str
+    hint_text: str
+    solution: Callable[..., Any]
+    inputs: Inputs
+    compare: Callable[[Any, Any], str | None] = _default_compare
+
+    def hint(self) -> None:
+        """Print the hint."""
+        print(f"Hint for {self.id}: {self.hint_text}")
+
+    def check(self, fn: Callable[..., Any]) -> bool:
+        """Check the learner's function; returns True when it passed.
+
+        Raises:
+            AssertionError: the function gave a wrong answer (the message says which and why).
+        """
+        if not callable(fn):
+            raise TypeError(f"check() takes your function itself (no parentheses), got {type(fn).__name__}")
+        cases = self.inputs()
+        try:
+            results = [fn(*args) for args in cases]
+            label = "your answer"
+        except NotImplementedError:
+            if os.environ.get("LABKIT_SOLUTIONS") != "1":
+                print(f"{self.id}: not attempted yet. {self.task}\n  Call {self.id.split('.')[0]}.hint() "
+                      f"or ex.hint() for a hint.")
+                return False
+            results = [self.solution(*args) for args in cases]
+            label = "reference solution (LABKIT_SOLUTIONS=1)"
+        for n, (args, got) in enumerate(zip(cases, results, strict=True), 1):
+            problem = self.compare(got, self.solution(*args))
+            if problem:
+                raise AssertionError(f"{self.id}, case {n}: {problem}.\nHint: {self.hint_text}")
+        print(f"{self.id}: passed {len(cases)} checks ({label}).")
+        return True
+
+
+def get(exercise_id: str) -> Exercise:
+    """Look an exercise up by id ("nb00.cost")."""
+    if not isinstance(exercise_id, str) or "." not in exercise_id:
+        raise ValueError(f"exercise ids look like 'nb00.cost', got {exercise_id!r}")
+    module_name, _, name = exercise_id.partition(".")
+    try:
+        module = importlib.import_module(f"labkit.exercises.{module_name}")
+    except ModuleNotFoundError:
+        raise ValueError(f"no exercises for {module_name!r}") from None
+    table: dict[str, Exercise] = module.EXERCISES
+    if exercise_id not in table:
+        raise ValueError(f"no exercise {exercise_id!r}; {module_name} has {sorted(table)}")
+    return table[exercise_id]
