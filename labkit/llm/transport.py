@@ -3,8 +3,8 @@
 It sits under the official ``openai`` client (which speaks ``httpx2``), so the object a
 learner gets is a genuine ``openai.OpenAI`` and the same code runs against any endpoint.
 Hooks let other modules see calls: *preflight* hooks may refuse a request before it leaves
-the machine (model checks, egress policy); *observers* receive each finished record
-(the ledger, tracing).
+the machine (model checks, egress policy); *request hooks* may add headers (trace context);
+*observers* receive each finished record (the ledger, tracing).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from labkit.llm.ledger import CallRecord, Ledger
 
 Preflight = Callable[[dict[str, Any], str], None]  # (request json, operation) -> None or raise
 Observer = Callable[[CallRecord], None]
+RequestHook = Callable[[httpx2.Request], None]  # may add headers, e.g. W3C traceparent
 
 _OPERATIONS = {"chat/completions": "chat", "completions": "completion", "embeddings": "embeddings"}
 
@@ -181,12 +182,17 @@ class Hooks:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.preflight: list[Preflight] = []
+        self.request_hooks: list[RequestHook] = []
         self.observers: list[Observer] = [ledger.add]
         self.tags: dict[str, str] = {}
 
     def check(self, body: dict[str, Any], operation: str) -> None:
         for hook in list(self.preflight):
             hook(body, operation)
+
+    def prepare(self, request: httpx2.Request) -> None:
+        for hook in list(self.request_hooks):
+            hook(request)
 
     def done(self, recorder: CallRecorder, error: str | None) -> None:
         record = recorder.finish(error)
@@ -207,6 +213,7 @@ class RecordingTransport(httpx2.BaseTransport):
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         recorder = CallRecorder(request, self._backend, self._price)
         self._hooks.check(recorder.body, recorder.operation)
+        self._hooks.prepare(request)
         try:
             response = self._inner.handle_request(request)
         except Exception as exc:
@@ -230,6 +237,7 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         recorder = CallRecorder(request, self._backend, self._price)
         self._hooks.check(recorder.body, recorder.operation)
+        self._hooks.prepare(request)
         try:
             response = await self._inner.handle_async_request(request)
         except Exception as exc:
