@@ -44,7 +44,9 @@ def model() -> SentenceTransformer:
     with _lock:
         if _model is None:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
 
+            hf_logging.disable_progress_bar()  # keep "Loading weights" bars out of notebook output
             _model = SentenceTransformer(str(model_path()), device="cpu")
         return _model
 

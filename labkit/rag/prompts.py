@@ -24,7 +24,7 @@ PROMPTS: dict[str, PromptTemplate] = {
     "v1-grounded": PromptTemplate(
         version="v1-grounded",
         system=(
-            "You answer questions about the Lumen product using only the numbered sources. "
+            "You answer questions about Quaywise, the product of Skerry Labs, using only the numbered sources. "
             f"If the sources do not contain the answer, reply exactly: {IDK}. "
             "Answer in one or two short sentences and cite sources like [1]."
         ),
