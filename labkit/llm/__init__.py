@@ -151,7 +151,8 @@ def client(**kwargs: Any) -> openai.OpenAI:
     """An ``openai.OpenAI`` for the current backend whose calls are recorded in ``ledger``.
 
     Args:
-        **kwargs: passed to ``openai.OpenAI`` (e.g. ``timeout=30``, ``max_retries=0``).
+        **kwargs: passed to ``openai.OpenAI`` (e.g. ``timeout=30``, ``max_retries=0``, or ``base_url=`` to
+            reach the same backend through a proxy or gateway).
 
     Returns:
         The client. Each call builds a new one; they share the server, ledger and hooks.
@@ -159,7 +160,8 @@ def client(**kwargs: Any) -> openai.OpenAI:
     if "http_client" in kwargs:
         raise TypeError("client() builds its own http_client (it records usage); pass timeout/max_retries instead")
     transport = RecordingTransport(openai_transport(), backend(), hooks, _price)
-    return openai.OpenAI(**_client_args(), http_client=openai.DefaultHttpxClient(transport=transport), **kwargs)
+    args = {**_client_args(), **kwargs}
+    return openai.OpenAI(**args, http_client=openai.DefaultHttpxClient(transport=transport))
 
 
 def async_client(**kwargs: Any) -> openai.AsyncOpenAI:
@@ -169,7 +171,8 @@ def async_client(**kwargs: Any) -> openai.AsyncOpenAI:
     import httpx2
 
     transport = AsyncRecordingTransport(httpx2.AsyncHTTPTransport(), backend(), hooks, _price)
-    return openai.AsyncOpenAI(**_client_args(), http_client=openai.DefaultAsyncHttpxClient(transport=transport), **kwargs)
+    args = {**_client_args(), **kwargs}
+    return openai.AsyncOpenAI(**args, http_client=openai.DefaultAsyncHttpxClient(transport=transport))
 
 
 def openai_transport() -> Any:
