@@ -1,0 +1,123 @@
+"""labkit.grounding: detector quality and cost.
+
+* On the hand-labelled test split of ``datasets/grounding_labels`` (the reference RAG app's own answers):
+  AUROC with a 95 % bootstrap interval and average precision for the combined score, each fast
+  detector, the fixed rule and the trivial features; precision/recall of blocking at the default
+  threshold. Target: combined AUROC >= 0.85.
+* On ``datasets/vitaminc_contrastive`` (public, CC-BY-SA-3.0): the same detectors, a combiner fitted on
+  its train split, trivial features and MiniLM cosine.
+* The LLM judge (embedded SmolLM2 unless an endpoint is configured) on a stratified subset of the test
+  split (``JUDGE_N`` answers, one claim each).
+* Latency of the fast detectors per answer (p50 / p95).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+from labkit import data, grounding
+from labkit.grounding import combine, evaluate, judge
+
+JUDGE_N = 40
+N_BOOT = 1000
+
+
+def _reports(scores: dict[str, list[float]], labels: np.ndarray, applicable: dict[str, float] | None = None
+             ) -> list[dict[str, object]]:
+    out = []
+    for name, s in scores.items():
+        rep = evaluate.report(name, s, labels, (applicable or {}).get(name, 1.0), n_boot=N_BOOT)
+        out.append(rep.row())
+    return out
+
+
+def _labelled() -> dict[str, object]:
+    test = data.records("grounding_labels", "test")
+    y = np.array([r["supported"] for r in test])
+    results = [grounding.support_score(r["context"], r["question"], r["answer"]) for r in test]
+    scores = {"combined (LR fitted on train)": [r.score for r in results],
+              "fixed rule": [combine.fixed_rule(r.per_detector) for r in results]}
+    applicable = {}
+    for n in grounding.FAST_DETECTORS:
+        scores[n] = [r.per_detector[n].score for r in results]
+        applicable[n] = float(np.mean([r.per_detector[n].applicable for r in results]))
+    for n, f in evaluate.TRIVIAL_FEATURES.items():
+        scores[f"trivial: {n}"] = [f(r["context"], r["question"], r["answer"]) for r in test]
+    scores["MiniLM cosine (answer vs best source sentence)"] = evaluate.embedding_similarity(
+        [r["context"] for r in test], [r["answer"] for r in test]).tolist()
+    at = evaluate.threshold_curve(scores["combined (LR fitted on train)"], y, [grounding.DEFAULT_THRESHOLD])[0]
+    combined = evaluate.auroc_ci(scores["combined (LR fitted on train)"], y, n_boot=N_BOOT)
+    return {"n": len(test), "unsupported_share": round(float((~y).mean()), 3),
+            "table": _reports(scores, y, applicable), "combined_auroc": combined,
+            "at_default_threshold": {"threshold": grounding.DEFAULT_THRESHOLD, "precision": round(at.precision, 3),
+                                     "recall": round(at.recall, 3), "good_blocked": round(at.blocked_good, 3)},
+            "pr_curve": [{"threshold": round(p.threshold, 3), "precision": round(p.precision, 3),
+                          "recall": round(p.recall, 3)} for p in evaluate.threshold_curve(
+                              scores["combined (LR fitted on train)"], y, list(np.linspace(0, 1, 21)))]}
+
+
+def _vitaminc() -> dict[str, object]:
+    train, test = data.records("vitaminc_contrastive", "train"), data.records("vitaminc_contrastive", "test")
+    y = np.array([r["supported"] for r in test])
+    runs = [grounding.run_detectors(r["context"], "", r["claim"]) for r in test]
+    fit = combine.LogisticCombiner.fit([grounding.run_detectors(r["context"], "", r["claim"]) for r in train],
+                                       [r["supported"] for r in train])
+    scores = {"LR fitted on VitaminC train": [fit.predict(x) for x in runs],
+              "LR fitted on the app's answers": [combine.default_combiner(x) for x in runs],
+              "fixed rule": [combine.fixed_rule(x) for x in runs]}
+    for n in ("numeric", "entity", "negation", "lexical"):
+        scores[n] = [x[n].score for x in runs]
+    for n, f in evaluate.TRIVIAL_FEATURES.items():
+        scores[f"trivial: {n}"] = [f(r["context"], "", r["claim"]) for r in test]
+    scores["MiniLM cosine (claim vs evidence)"] = evaluate.embedding_similarity(
+        [r["context"] for r in test], [r["claim"] for r in test], best_sentence=False).tolist()
+    numeric_rows = [i for i, x in enumerate(runs) if x["numeric"].applicable]
+    sub_y = y[numeric_rows]
+    return {"n": len(test), "table": _reports(scores, y),
+            "numeric_applicable_share": round(len(numeric_rows) / len(test), 3),
+            "numeric_auroc_where_applicable": round(evaluate.auroc(
+                [scores["numeric"][i] for i in numeric_rows], sub_y), 3)}
+
+
+def _judge() -> dict[str, object]:
+    test = data.records("grounding_labels", "test")
+    good = [r for r in test if r["supported"]][: JUDGE_N // 2]
+    bad = [r for r in test if not r["supported"]][: JUDGE_N - len(good)]
+    rows = good + bad
+    t0 = time.perf_counter()
+    res = [judge.llm_judge(r["context"], r["question"], r["answer"], max_claims=1) for r in rows]
+    secs = time.perf_counter() - t0
+    y = np.array([r["supported"] for r in rows])
+    return {"n": len(rows), "auroc": round(evaluate.auroc([r.score for r in res], y), 3),
+            "says_supported_share": round(float(np.mean([r.score >= 0.5 for r in res])), 3),
+            "seconds_per_answer": round(secs / len(rows), 2)}
+
+
+def _latency() -> dict[str, float]:
+    rows = data.records("grounding_labels", "test")
+    times = []
+    for r in rows * 3:
+        t0 = time.perf_counter()
+        grounding.support_score(r["context"], r["question"], r["answer"])
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * len(times))], 2)}
+
+
+def run() -> dict:
+    labelled = _labelled()
+    auc, lo, hi = labelled["combined_auroc"]  # type: ignore[misc]
+    result = {
+        "method": ("AUROC of support scores separating supported from unsupported answers, 95% percentile "
+                   f"bootstrap ({N_BOOT} resamples); combiner fitted on the train split only"),
+        "labelled_test": labelled, "vitaminc_test": _vitaminc(), "llm_judge_subset": _judge(),
+        "fast_detector_latency": _latency(),
+    }
+    result["targets"] = [
+        {"name": "grounding detector AUROC on the labelled test set", "value": round(auc, 3),
+         "target": ">= 0.85", "met": auc >= 0.85, "ci95": [round(lo, 3), round(hi, 3)]},
+    ]
+    return result
