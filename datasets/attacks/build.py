@@ -345,7 +345,7 @@ def attack_rows(w: dict[str, Wheel]) -> Iterator[dict]:
     # Encoded attacks: short injections and harmful requests of the same split, obfuscated.
     for split in ("train", "test"):
         short = [i for i in pools[split]["instruction"] + pools[split]["harmful"] if len(i["text"]) < 220]
-        for k, how in enumerate(ENCODINGS * 10):
+        for how in ENCODINGS * 10:
             base = rng.choice(short)
             yield {"text": encode(base["text"], how), "kind": "encoded", "family": how, "group": base["text"],
                    "payload": base["text"], "source": base["source"] + f"; {how} obfuscation written for this project",

@@ -1,0 +1,127 @@
+"""``labkit guard FILE.jsonl``: run the input (or output) guard layer over a file of prompts.
+
+Each input line is a JSON object ``{"id": ..., "text": "..."}``. Each output line is one verdict:
+``{"id", "allowed", "action", "guard", "reason", "score", "ms"}`` (plus ``verdicts``, every guard's
+own verdict, with ``--detail``). Every line is checked before any is run: a malformed line stops
+the command with an error naming its line number, and no line is ever skipped silently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+
+def read_requests(path: Path) -> list[dict[str, Any]]:
+    """Parse and validate every line of a guard input file.
+
+    Args:
+        path: a JSONL file of ``{"id", "text"}`` objects (blank lines are allowed and ignored).
+
+    Returns:
+        The requests, in file order, each with its ``line`` number added.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: one or more lines are malformed; the message names each bad line and why.
+    """
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    problems: list[str] = []
+    out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(f"line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            if not isinstance(obj, dict):
+                problems.append(f"line {lineno}: expected a JSON object with 'id' and 'text', got {type(obj).__name__}")
+                continue
+            missing = [k for k in ("id", "text") if k not in obj]
+            if missing:
+                problems.append(f"line {lineno}: missing {', '.join(repr(m) for m in missing)}")
+                continue
+            if not isinstance(obj["text"], str):
+                problems.append(f"line {lineno}: 'text' must be a string, got {type(obj['text']).__name__}")
+                continue
+            if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):
+                problems.append(f"line {lineno}: 'id' must be a string or an integer, got {type(obj['id']).__name__}")
+                continue
+            key = str(obj["id"])
+            if key in seen:
+                problems.append(f"line {lineno}: id {obj['id']!r} repeats line {seen[key]}")
+                continue
+            seen[key] = lineno
+            out.append({"id": obj["id"], "text": obj["text"], "line": lineno})
+    if problems:
+        shown = "\n  ".join(problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise ValueError(f"{path}: {len(problems)} malformed line(s); fix them and rerun "
+                         f"(each line must be {{\"id\": ..., \"text\": \"...\"}}):\n  {shown}{more}")
+    return out
+
+
+def run_file(path: Path | list[dict[str, Any]], out: TextIO, layer: str = "input", detail: bool = False,
+             similarity: bool = True) -> dict[str, int]:
+    """Guard every request and write one JSON verdict per line to ``out``.
+
+    Args:
+        path: the input JSONL file, or requests already read by :func:`read_requests`.
+        out: where to write the verdict lines.
+        layer: "input" (prompts) or "output" (answers: personal data and toxicity).
+        detail: add every guard's verdict under ``verdicts``.
+        similarity: include the embedding-similarity guard in the input layer.
+
+    Returns:
+        Counts: lines, allowed, blocked.
+    """
+    from labkit import guardrails
+
+    if layer not in ("input", "output"):
+        raise ValueError(f"layer must be 'input' or 'output', got {layer!r}")
+    requests = read_requests(path) if isinstance(path, Path) else path
+    pipeline = guardrails.input_pipeline(similarity=similarity) if layer == "input" else guardrails.output_pipeline()
+    pipeline.warm_up()
+    counts = {"lines": 0, "allowed": 0, "blocked": 0}
+    for req in requests:
+        result = pipeline.run(req["text"])
+        row: dict[str, Any] = {"id": req["id"], **result.to_dict()}
+        if detail:
+            row["verdicts"] = [v.to_dict() for v in result.verdicts]
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        counts["lines"] += 1
+        counts["allowed" if result.allowed else "blocked"] += 1
+    return counts
+
+
+def _guard(args: argparse.Namespace) -> int:
+    requests = read_requests(Path(args.file))  # all lines checked before any output is written
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            counts = run_file(requests, f, args.layer, args.detail, not args.no_similarity)
+    else:
+        counts = run_file(requests, sys.stdout, args.layer, args.detail, not args.no_similarity)
+    print(f"labkit guard: {counts['lines']} lines, {counts['allowed']} allowed, {counts['blocked']} blocked",
+          file=sys.stderr)
+    return 0
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    """Add ``labkit guard`` to the ``labkit`` command."""
+    p = sub.add_parser("guard", help="run the guardrail layer over a JSONL file of {id, text}; one verdict per line")
+    p.add_argument("file", help='JSONL input, one {"id": ..., "text": "..."} per line')
+    p.add_argument("--out", default=None, help="write verdicts here instead of standard output")
+    p.add_argument("--layer", choices=("input", "output"), default="input",
+                   help="input: prompt guards (default); output: answer guards (personal data, toxicity)")
+    p.add_argument("--detail", action="store_true", help="add every guard's own verdict to each line")
+    p.add_argument("--no-similarity", action="store_true",
+                   help="skip the embedding-similarity guard (no sentence-transformers import; faster start)")
+    p.set_defaults(handler=_guard)
