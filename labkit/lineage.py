@@ -1,0 +1,679 @@
+"""Ingestion with lineage: every chunk and embedding knows where it came from, re-ingest touches only
+what changed, and answers can be traced back to the document versions they used.
+
+A :class:`LineageStore` is one SQLite file. It holds the same ``documents``/``chunks``/``meta`` tables
+as :class:`labkit.rag.Index` (so ``store.index()`` or ``RagApp(index_path=store.path)`` serve from it),
+plus lineage:
+
+* per chunk: source document id (KB ``id``), logical ``doc_id`` and version, a content hash, the chunker
+  and embedding-model versions, and the pipeline run that embedded it;
+* per run (each :meth:`LineageStore.ingest`): a manifest of documents and chunks, so two builds can be
+  compared (:meth:`LineageStore.diff`);
+* per answer: the request id and the document versions it retrieved (:meth:`LineageStore.record_answer`),
+  so you can ask which answers used document X at version Y, which documents fed an answer, and which
+  answers went stale when the knowledge base changed.
+
+Incremental: a document is re-chunked only when its hash changed, and a chunk is re-embedded only when
+no stored chunk has the same text hash under the same embedding version. Deleted documents take their
+chunks with them, and every registered invalidation hook is told (with the ids of the answers that used
+the document) so caches can drop their entries.
+
+Embedding versions are explicit: an :class:`Embedder` is a callable with a ``version`` string. Besides
+the real model (:func:`minilm`) there are honest stand-ins for "another model version" (:func:`rotated`,
+:func:`truncated`) and a tiny deterministic one for tests (:func:`bag_of_words`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from labkit.rag.index import DOC_FIELDS, chunk_document, fingerprint
+
+CHUNKER_VERSION = "labkit.rag.chunk_document/1"
+PROBE_TEXTS = ("How much does the Team plan cost per user?", "Reset a forgotten password",
+               "Data is stored in the EU region.", "webhook retries and signatures")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, doc_id TEXT, title TEXT, category TEXT, tenant TEXT,
+    data_class TEXT, version INTEGER, status TEXT, updated TEXT, text TEXT, doc_hash TEXT, run_id TEXT);
+CREATE TABLE IF NOT EXISTS chunks (id TEXT PRIMARY KEY, document_id TEXT REFERENCES documents(id), ordinal INTEGER,
+    text TEXT, embedding BLOB, content_hash TEXT, doc_id TEXT, doc_version INTEGER, chunker TEXT, embedder TEXT,
+    run_id TEXT);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(document_id);
+CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(content_hash, embedder);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, started REAL, finished REAL, chunker TEXT, embedder TEXT,
+    kb_fingerprint TEXT, documents INTEGER, added INTEGER, changed INTEGER, deleted INTEGER, unchanged INTEGER,
+    chunks_embedded INTEGER, chunks_reused INTEGER, chunks_deleted INTEGER, note TEXT);
+CREATE TABLE IF NOT EXISTS run_documents (run_id TEXT, document_id TEXT, doc_id TEXT, version INTEGER,
+    doc_hash TEXT, PRIMARY KEY (run_id, document_id));
+CREATE TABLE IF NOT EXISTS run_chunks (run_id TEXT, chunk_id TEXT, document_id TEXT, content_hash TEXT,
+    embedder TEXT, PRIMARY KEY (run_id, chunk_id));
+CREATE TABLE IF NOT EXISTS answers (request_id TEXT PRIMARY KEY, ts REAL, run_id TEXT, question TEXT, meta TEXT);
+CREATE TABLE IF NOT EXISTS answer_sources (request_id TEXT REFERENCES answers(request_id), rank INTEGER,
+    document_id TEXT, doc_id TEXT, version INTEGER, doc_hash TEXT, PRIMARY KEY (request_id, rank));
+CREATE INDEX IF NOT EXISTS sources_doc ON answer_sources(doc_id, version);
+CREATE INDEX IF NOT EXISTS sources_docid ON answer_sources(document_id);
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# Versioned embedders
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Embedder:
+    """An embedding function with a version string that lineage records and skew checks compare.
+
+    Attributes:
+        version: names the model *and* its preprocessing, e.g. ``all-MiniLM-L6-v2`` or
+            ``all-MiniLM-L6-v2+trunc16``. Two embedders with the same version must give the same vectors.
+        fn: list of texts -> float32 array (n, d), rows L2-normalised.
+        note: what this embedder is (and whether it is a simulation).
+    """
+
+    version: str
+    fn: Callable[[list[str]], np.ndarray]
+    note: str = ""
+    counter: dict[str, int] = field(default_factory=lambda: {"calls": 0, "texts": 0}, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.version, str) or not self.version.strip():
+            raise ValueError("an Embedder needs a non-empty version string (it is what lineage records)")
+        if not callable(self.fn):
+            raise TypeError(f"Embedder.fn must be callable, got {type(self.fn).__name__}")
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        items = list(texts)
+        self.counter["calls"] += 1
+        self.counter["texts"] += len(items)
+        if not items:
+            return np.zeros((0, 0), dtype=np.float32)
+        out = np.asarray(self.fn(items), dtype=np.float32)
+        if out.ndim != 2 or out.shape[0] != len(items):
+            raise ValueError(f"embedder {self.version!r} returned shape {out.shape} for {len(items)} texts")
+        return out
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    return (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def minilm() -> Embedder:
+    """The real model that ships with the course: all-MiniLM-L6-v2 via ``labkit.embed`` (384-d)."""
+    from labkit import embed
+
+    return Embedder(embed.MODEL_NAME, lambda texts: embed.encode(texts), note="all-MiniLM-L6-v2, text as is")
+
+
+def rotated(base: Embedder, seed: int = 1, strength: float = 1.0) -> Embedder:
+    """A SIMULATED new embedding-model version: ``base``'s vectors turned by a fixed random rotation.
+
+    Within itself it is exactly as good as ``base`` (a rotation keeps every cosine), but its coordinates
+    no longer match an index built with ``base`` - which is what a real model upgrade does. ``strength``
+    in (0, 1] blends towards the rotation (small values mimic a minor update).
+
+    Args:
+        base: the embedder to rotate.
+        seed: picks the rotation.
+        strength: 1 is a full rotation; 0.2 moves each vector ~18 degrees.
+    """
+    if not 0 < strength <= 1:
+        raise ValueError(f"strength must be in (0, 1], got {strength}")
+    cache: dict[int, np.ndarray] = {}
+
+    def fn(texts: list[str]) -> np.ndarray:
+        v = base(texts)
+        d = v.shape[1]
+        if d not in cache:
+            q, r = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
+            cache[d] = q * np.sign(np.diag(r))
+        theta = strength * np.pi / 2
+        return _normalise(np.cos(theta) * v + np.sin(theta) * (v @ cache[d].T))
+
+    return Embedder(f"{base.version}+rot{seed}@{strength:g}", fn,
+                    note=f"SIMULATED model version: {base.version} rotated (seed {seed}, strength {strength:g})")
+
+
+def truncated(base: Embedder, words: int) -> Embedder:
+    """``base`` with a different preprocessing: each text cut to its first ``words`` words before embedding
+    (what a smaller ``max_seq_length`` or an over-eager cleaner does)."""
+    if words < 1:
+        raise ValueError(f"words must be >= 1, got {words}")
+    return Embedder(f"{base.version}+trunc{words}", lambda texts: base([" ".join(t.split()[:words]) for t in texts]),
+                    note=f"preprocessing: first {words} words only")
+
+
+def bag_of_words(dim: int = 256) -> Embedder:
+    """A tiny deterministic embedder (hashed word counts), for tests and quick demos; no model needed."""
+    if dim < 8:
+        raise ValueError(f"dim must be >= 8, got {dim}")
+
+    def fn(texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in re.findall(r"[a-z0-9]+", t.lower()):
+                out[i, zlib.crc32(w.encode()) % dim] += 1.0
+        out[:, 0] += 1e-3  # no all-zero rows
+        return _normalise(out)
+
+    return Embedder(f"bag-of-words-{dim}", fn, note="toy: hashed word counts")
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest run did."""
+
+    run_id: str
+    documents: int
+    added: list[str]
+    changed: list[str]
+    deleted: list[str]
+    unchanged: int
+    chunks_embedded: int
+    chunks_reused: int
+    chunks_deleted: int  # chunks removed: of deleted documents, and the old chunks of changed ones
+    seconds: float
+    embed_seconds: float
+
+    def __str__(self) -> str:
+        return (f"{self.run_id}: {self.documents} documents; +{len(self.added)} added, ~{len(self.changed)} changed, "
+                f"-{len(self.deleted)} deleted, {self.unchanged} unchanged; chunks embedded {self.chunks_embedded}, "
+                f"reused {self.chunks_reused}, deleted {self.chunks_deleted}; {self.seconds:.2f} s "
+                f"({self.embed_seconds:.2f} s embedding)")
+
+
+@dataclass(frozen=True)
+class ChunkLineage:
+    """Where one chunk came from."""
+
+    chunk_id: str
+    document_id: str
+    doc_id: str
+    doc_version: int
+    content_hash: str
+    chunker: str
+    embedder: str
+    run_id: str
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """One document version an answer used."""
+
+    document_id: str | None
+    doc_id: str
+    version: int
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class Invalidation:
+    """Sent to invalidation hooks when a document is deleted or changes.
+
+    Attributes:
+        document_id: the KB id (``kb-0001``).
+        doc_id: the logical document (``pricing-plans``).
+        version: the version that is gone.
+        reason: ``deleted`` or ``changed``.
+        request_ids: the recorded answers that used this document.
+    """
+
+    document_id: str
+    doc_id: str
+    version: int
+    reason: str
+    request_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StaleAnswer:
+    """An answer that used a document version which is no longer what the store serves."""
+
+    request_id: str
+    document_id: str | None
+    doc_id: str
+    version: int
+    reason: str  # deleted | changed | superseded
+
+
+@dataclass(frozen=True)
+class BuildDiff:
+    """What changed between two index builds (pipeline runs)."""
+
+    run_a: str
+    run_b: str
+    added_documents: list[str]
+    removed_documents: list[str]
+    changed_documents: list[str]
+    added_chunks: list[str]
+    removed_chunks: list[str]
+    reembedded_chunks: list[str]
+    settings: dict[str, tuple[str, str]]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added_documents or self.removed_documents or self.changed_documents or self.added_chunks
+                    or self.removed_chunks or self.reembedded_chunks or self.settings)
+
+    def __str__(self) -> str:
+        s = (f"{self.run_a} -> {self.run_b}: documents +{len(self.added_documents)} -{len(self.removed_documents)} "
+             f"~{len(self.changed_documents)}; chunks +{len(self.added_chunks)} -{len(self.removed_chunks)}, "
+             f"re-embedded {len(self.reembedded_chunks)}")
+        return s + (f"; settings changed {self.settings}" if self.settings else "")
+
+
+# --------------------------------------------------------------------------------------------
+# The store
+# --------------------------------------------------------------------------------------------
+def document_hash(doc: dict[str, Any]) -> str:
+    """Content hash of a KB row (every field the index keeps)."""
+    payload = json.dumps({k: doc.get(k) for k in DOC_FIELDS}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def content_hash(text: str) -> str:
+    """Hash of one chunk's text (what its embedding depends on, with the embedder version)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+class LineageStore:
+    """A SQLite index with lineage; see the module docstring.
+
+    Args:
+        path: the SQLite file (created if missing).
+        embedder: the :class:`Embedder` used to embed chunks (:func:`minilm` by default).
+        chunk_words, overlap_words: chunking (see :func:`labkit.rag.chunk_document`).
+    """
+
+    def __init__(self, path: str | Path, embedder: Embedder | None = None, chunk_words: int = 80,
+                 overlap_words: int = 15) -> None:
+        if embedder is not None and not isinstance(embedder, Embedder):
+            raise TypeError("embedder must be a labkit.lineage.Embedder (wrap a function: Embedder('my-model-v1', fn))")
+        if chunk_words < 10 or not 0 <= overlap_words < chunk_words:
+            raise ValueError(f"need chunk_words >= 10 and 0 <= overlap_words < chunk_words, got "
+                             f"{chunk_words}/{overlap_words}")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.embedder = embedder or minilm()
+        self.chunk_words, self.overlap_words = chunk_words, overlap_words
+        self._conn = sqlite3.connect(self.path, check_same_thread=False)
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._lock = threading.RLock()
+        self._hooks: list[Callable[[Invalidation], None]] = []
+        with self._conn:
+            self._conn.executescript(_SCHEMA)
+
+    @property
+    def chunker(self) -> str:
+        """The chunker version string recorded with every chunk."""
+        return f"{CHUNKER_VERSION}(words={self.chunk_words},overlap={self.overlap_words})"
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> LineageStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- hooks ---------------------------------------------------------------------------------
+    def on_invalidate(self, callback: Callable[[Invalidation], None]) -> Callable[[Invalidation], None]:
+        """Register ``callback(Invalidation)``, called after each ingest for every deleted or changed document
+        (usable as a decorator). Use it to drop cache entries that were built from the old document."""
+        if not callable(callback):
+            raise TypeError("on_invalidate() takes a function of one Invalidation argument")
+        self._hooks.append(callback)
+        return callback
+
+    # ---- ingest --------------------------------------------------------------------------------
+    def _meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def ingest(self, documents: Sequence[dict[str, Any]], note: str = "", delete_missing: bool = True) -> IngestReport:
+        """Bring the store in line with ``documents``, touching only what changed.
+
+        Args:
+            documents: KB rows (dicts with at least ``id``, ``title``, ``text``; ``doc_id``, ``version``,
+                ``status``... are kept). Treated as the whole knowledge base when ``delete_missing``.
+            note: a free-text note stored with the run (e.g. "launch doc added").
+            delete_missing: delete stored documents that are not in ``documents``.
+
+        Returns:
+            An :class:`IngestReport`.
+        """
+        _validate(documents)
+        t0 = time.perf_counter()
+        with self._lock:
+            settings_changed = (self._meta("chunker") not in (None, self.chunker)
+                                or self._meta("embedder") not in (None, self.embedder.version))
+            stored = {r[0]: r[1] for r in self._conn.execute("SELECT id, doc_hash FROM documents")}
+            incoming = {d["id"]: d for d in documents}
+            deleted = sorted(set(stored) - set(incoming)) if delete_missing else []
+            added = [i for i in incoming if i not in stored]
+            changed = [i for i in incoming if i in stored and (settings_changed or stored[i] != document_hash(incoming[i]))]
+            unchanged = len(incoming) - len(added) - len(changed)
+            to_chunk = [incoming[i] for i in added + changed]
+            chunks = [(d, c) for d in to_chunk
+                      for c in chunk_document(d["id"], d["title"], d["text"], self.chunk_words, self.overlap_words)]
+            hashes = [content_hash(c.text) for _, c in chunks]
+            reusable = self._reusable_vectors(set(hashes))
+            n_reused = sum(h in reusable for h in hashes)
+            missing = sorted({h: c.text for h, (_, c) in zip(hashes, chunks, strict=True) if h not in reusable}.items())
+            te = time.perf_counter()
+            if missing:
+                vectors = self.embedder([text for _, text in missing])
+                reusable.update({h: v.astype(np.float32).tobytes() for (h, _), v in zip(missing, vectors, strict=True)})
+            embed_s = time.perf_counter() - te
+            run_id = self._next_run_id()
+            kb_fp = fingerprint(list(documents), self._settings())
+            invalidations = self._invalidations(deleted, "deleted") + self._invalidations(changed, "changed")
+            n_deleted_chunks = self._apply(run_id, t0, note, incoming, added, changed, deleted, unchanged, chunks, hashes,
+                                           reusable, len(missing), n_reused, kb_fp, delete_missing)
+        for inv in invalidations:
+            for hook in self._hooks:
+                hook(inv)
+        return IngestReport(run_id=run_id, documents=len(incoming), added=added, changed=changed, deleted=deleted,
+                            unchanged=unchanged, chunks_embedded=len(missing), chunks_reused=n_reused,
+                            chunks_deleted=n_deleted_chunks,
+                            seconds=time.perf_counter() - t0, embed_seconds=embed_s)
+
+    def delete(self, document_ids: Iterable[str], note: str = "") -> IngestReport:
+        """Delete documents (and their chunks) by KB id; invalidation hooks are told."""
+        ids = list(document_ids)
+        with self._lock:
+            unknown = [i for i in ids if not self._conn.execute("SELECT 1 FROM documents WHERE id=?", (i,)).fetchone()]
+            if unknown:
+                raise KeyError(f"no such documents in {self.path}: {unknown[:5]}")
+            keep = [d for d in self.documents() if d["id"] not in set(ids)]
+        if not keep:
+            raise ValueError("deleting every document would leave an empty index; delete the file instead")
+        return self.ingest(keep, note=note or f"delete {len(ids)}", delete_missing=True)
+
+    def _settings(self) -> dict[str, Any]:
+        return {"chunk_words": self.chunk_words, "overlap_words": self.overlap_words,
+                "embedding_model": self.embedder.version}
+
+    def _reusable_vectors(self, hashes: set[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        wanted = list(hashes)
+        for i in range(0, len(wanted), 500):
+            part = wanted[i:i + 500]
+            q = (f"SELECT content_hash, embedding FROM chunks WHERE embedder = ? AND content_hash IN "
+                 f"({','.join('?' * len(part))})")
+            out.update({h: v for h, v in self._conn.execute(q, (self.embedder.version, *part))})
+        return out
+
+    def _next_run_id(self) -> str:
+        n = self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        return f"run-{n + 1:04d}"
+
+    def _invalidations(self, document_ids: list[str], reason: str) -> list[Invalidation]:
+        out = []
+        for did in document_ids:
+            row = self._conn.execute("SELECT doc_id, version FROM documents WHERE id=?", (did,)).fetchone()
+            if row is None:
+                continue
+            reqs = tuple(r[0] for r in self._conn.execute(
+                "SELECT DISTINCT request_id FROM answer_sources WHERE document_id=? ORDER BY request_id", (did,)))
+            out.append(Invalidation(did, row[0], int(row[1]), reason, reqs))
+        return out
+
+    def _apply(self, run_id: str, t0: float, note: str, incoming: dict[str, dict[str, Any]], added: list[str],
+               changed: list[str], deleted: list[str], unchanged: int, chunks: list[Any], hashes: list[str],
+               vectors: dict[str, bytes], n_embedded: int, n_reused: int, kb_fp: str, delete_missing: bool) -> int:
+        c = self._conn
+        with c:
+            gone = deleted + changed
+            n_del = 0
+            for i in range(0, len(gone), 500):
+                part = gone[i:i + 500]
+                marks = ",".join("?" * len(part))
+                n_del += c.execute(f"DELETE FROM chunks WHERE document_id IN ({marks})", part).rowcount
+                c.execute(f"DELETE FROM documents WHERE id IN ({marks})", part)
+            c.executemany(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(d["id"], d.get("doc_id", d["id"]), d["title"], d.get("category", ""), d.get("tenant", "shared"),
+                  d.get("data_class", "public"), int(d.get("version", 1)), d.get("status", "current"),
+                  d.get("updated", ""), d["text"], document_hash(d), run_id)
+                 for d in (incoming[i] for i in added + changed)])
+            c.executemany(
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(ch.id, ch.document_id, ch.ordinal, ch.text, vectors[h], h, d.get("doc_id", d["id"]),
+                  int(d.get("version", 1)), self.chunker, self.embedder.version, run_id)
+                 for (d, ch), h in zip(chunks, hashes, strict=True)])
+            if self._meta("embedder") != self.embedder.version or self._meta("probe") is None:
+                c.execute("INSERT OR REPLACE INTO meta VALUES ('probe', ?)",
+                          (json.dumps(self.embedder(list(PROBE_TEXTS)).round(6).tolist()),))
+            c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", [
+                ("settings", json.dumps(self._settings())), ("fingerprint", kb_fp), ("chunker", self.chunker),
+                ("embedder", self.embedder.version), ("embedder_note", self.embedder.note)])
+            c.execute("INSERT INTO run_documents SELECT ?, id, doc_id, version, doc_hash FROM documents", (run_id,))
+            c.execute("INSERT INTO run_chunks SELECT ?, id, document_id, content_hash, embedder FROM chunks", (run_id,))
+            c.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                      (run_id, time.time() - (time.perf_counter() - t0), time.time(), self.chunker,
+                       self.embedder.version, kb_fp, len(incoming) if delete_missing else
+                       c.execute("SELECT COUNT(*) FROM documents").fetchone()[0], len(added), len(changed),
+                       len(deleted), unchanged, n_embedded, n_reused, n_del, note))
+        return n_del
+
+    # ---- reading -------------------------------------------------------------------------------
+    def documents(self) -> list[dict[str, Any]]:
+        """The stored KB rows (the fields of ``labkit.rag.index.DOC_FIELDS``)."""
+        with self._lock:
+            rows = self._conn.execute(f"SELECT {','.join(DOC_FIELDS)} FROM documents ORDER BY id").fetchall()
+        return [dict(zip(DOC_FIELDS, r, strict=True)) for r in rows]
+
+    def chunks(self, document_id: str | None = None) -> list[ChunkLineage]:
+        """Lineage of every chunk (of one document when ``document_id`` is given)."""
+        q = ("SELECT id, document_id, doc_id, doc_version, content_hash, chunker, embedder, run_id FROM chunks"
+             + (" WHERE document_id = ?" if document_id else "") + " ORDER BY document_id, ordinal")
+        with self._lock:
+            rows = self._conn.execute(q, (document_id,) if document_id else ()).fetchall()
+        return [ChunkLineage(*r) for r in rows]
+
+    def chunk(self, chunk_id: str) -> ChunkLineage:
+        """Lineage of one chunk."""
+        with self._lock:
+            r = self._conn.execute("SELECT id, document_id, doc_id, doc_version, content_hash, chunker, embedder, "
+                                   "run_id FROM chunks WHERE id = ?", (chunk_id,)).fetchone()
+        if r is None:
+            raise KeyError(f"no chunk {chunk_id!r} in {self.path}")
+        return ChunkLineage(*r)
+
+    def vectors(self) -> tuple[list[str], np.ndarray]:
+        """Chunk ids and their embeddings (n, d)."""
+        with self._lock:
+            rows = self._conn.execute("SELECT id, embedding FROM chunks ORDER BY rowid").fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return [r[0] for r in rows], np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+
+    def manifest(self) -> dict[str, Any]:
+        """What the index was built with: chunker, embedder version and note, and probe vectors
+        (``PROBE_TEXTS`` embedded at build time) for :func:`labkit.drift.check_serving`."""
+        with self._lock:
+            probe = self._meta("probe")
+            return {"path": str(self.path), "chunker": self._meta("chunker"), "embedder": self._meta("embedder"),
+                    "embedder_note": self._meta("embedder_note"), "probe_texts": list(PROBE_TEXTS),
+                    "probe": np.array(json.loads(probe), dtype=np.float32) if probe else None,
+                    "run_id": self.latest_run()}
+
+    def index(self) -> Any:
+        """The store opened as a :class:`labkit.rag.Index` (a snapshot of the current chunks)."""
+        from labkit.rag.index import Index
+
+        if not self._conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone():
+            raise ValueError(f"{self.path} holds no chunks yet; call ingest(documents) first")
+        return Index.open(self.path)
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every pipeline run, oldest first, with its counts and settings."""
+        with self._lock:
+            cur = self._conn.execute("SELECT * FROM runs ORDER BY run_id")
+            cols = [c[0] for c in cur.description]
+            return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def latest_run(self) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT run_id FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        return None if row is None else str(row[0])
+
+    def integrity(self) -> dict[str, int]:
+        """Counts that must all be zero: chunks without a document, documents without chunks,
+        chunks whose embedding or version differs from the store's."""
+        q = {
+            "orphan_chunks": "SELECT COUNT(*) FROM chunks WHERE document_id NOT IN (SELECT id FROM documents)",
+            "documents_without_chunks": "SELECT COUNT(*) FROM documents WHERE id NOT IN (SELECT document_id FROM chunks)",
+            "chunks_without_embedding": "SELECT COUNT(*) FROM chunks WHERE embedding IS NULL OR length(embedding) = 0",
+            "chunks_other_embedder": "SELECT COUNT(*) FROM chunks WHERE embedder != (SELECT value FROM meta WHERE key='embedder')",
+        }
+        with self._lock:
+            return {k: int(self._conn.execute(v).fetchone()[0]) for k, v in q.items()}
+
+    # ---- answers -------------------------------------------------------------------------------
+    def record_answer(self, request_id: str, sources: Sequence[str | tuple[str, int] | SourceRef],
+                      run_id: str | None = None, ts: float | None = None, question: str | None = None,
+                      meta: dict[str, Any] | None = None) -> list[SourceRef]:
+        """Record which document versions an answer used (a traced request).
+
+        Args:
+            request_id: the request (or trace) id; recording it again replaces the record.
+            sources: retrieved documents, best first: KB ids (``"kb-0001"``, looked up here) or
+                ``(doc_id, version)`` pairs.
+            run_id: the index build that served it (default: the latest run).
+            ts: when (Unix or virtual seconds); now by default.
+            question, meta: kept for reading back.
+
+        Returns:
+            The resolved sources.
+        """
+        if not isinstance(request_id, str) or not request_id:
+            raise ValueError("request_id must be a non-empty string")
+        refs: list[tuple[SourceRef, str | None]] = []
+        with self._lock:
+            for rank, s in enumerate(sources):
+                refs.append(self._resolve(s, rank))
+            with self._conn:
+                self._conn.execute("DELETE FROM answer_sources WHERE request_id = ?", (request_id,))
+                self._conn.execute("INSERT OR REPLACE INTO answers VALUES (?,?,?,?,?)",
+                                   (request_id, time.time() if ts is None else ts, run_id or self.latest_run(),
+                                    question, json.dumps(meta or {})))
+                self._conn.executemany("INSERT INTO answer_sources VALUES (?,?,?,?,?,?)",
+                                       [(request_id, r.rank, r.document_id, r.doc_id, r.version, h) for r, h in refs])
+        return [r for r, _ in refs]
+
+    def record_rag_answer(self, request_id: str, answer: Any, ts: float | None = None) -> list[SourceRef]:
+        """Record a :class:`labkit.rag.Answer` (its retrieved documents, best first)."""
+        ids = getattr(answer, "retrieved_ids", None)
+        if ids is None:
+            raise TypeError("record_rag_answer() takes a labkit.rag.Answer (it reads .retrieved_ids)")
+        return self.record_answer(request_id, list(ids), ts=ts, question=getattr(answer, "question", None),
+                                  meta={"citations": list(getattr(answer, "citations", []))})
+
+    def _resolve(self, s: str | tuple[str, int] | SourceRef, rank: int) -> tuple[SourceRef, str | None]:
+        if isinstance(s, SourceRef):
+            s = s.document_id if s.document_id else (s.doc_id, s.version)
+        if isinstance(s, str):
+            row = self._conn.execute("SELECT doc_id, version, doc_hash FROM documents WHERE id=?", (s,)).fetchone()
+            if row is None:
+                row = self._conn.execute("SELECT doc_id, version, doc_hash FROM run_documents WHERE document_id=? "
+                                         "ORDER BY run_id DESC LIMIT 1", (s,)).fetchone()
+            if row is None:
+                raise KeyError(f"document {s!r} was never ingested into {self.path}; pass (doc_id, version) instead")
+            return SourceRef(s, str(row[0]), int(row[1]), rank), row[2]
+        if isinstance(s, tuple) and len(s) == 2:
+            doc_id, version = str(s[0]), int(s[1])
+            row = self._conn.execute("SELECT document_id, doc_hash FROM run_documents WHERE doc_id=? AND version=? "
+                                     "ORDER BY run_id DESC LIMIT 1", (doc_id, version)).fetchone()
+            return SourceRef(row[0] if row else None, doc_id, version, rank), (row[1] if row else None)
+        raise TypeError(f"a source is a KB id string or a (doc_id, version) pair, got {s!r}")
+
+    def sources_of(self, request_id: str) -> list[SourceRef]:
+        """The document versions that fed an answer, best first."""
+        with self._lock:
+            if not self._conn.execute("SELECT 1 FROM answers WHERE request_id=?", (request_id,)).fetchone():
+                raise KeyError(f"no recorded answer {request_id!r}")
+            rows = self._conn.execute("SELECT document_id, doc_id, version, rank FROM answer_sources "
+                                      "WHERE request_id=? ORDER BY rank", (request_id,)).fetchall()
+        return [SourceRef(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+
+    def answers_using(self, document: str, version: int | None = None) -> list[str]:
+        """Request ids of the recorded answers that used a document (KB id or logical doc_id), optionally
+        only at one version."""
+        q = "SELECT DISTINCT request_id FROM answer_sources WHERE (document_id = ? OR doc_id = ?)"
+        args: list[Any] = [document, document]
+        if version is not None:
+            q += " AND version = ?"
+            args.append(int(version))
+        with self._lock:
+            return [r[0] for r in self._conn.execute(q + " ORDER BY request_id", args)]
+
+    def stale_answers(self) -> list[StaleAnswer]:
+        """Recorded answers whose source document has since been deleted, changed or superseded."""
+        q = ("SELECT s.request_id, s.document_id, s.doc_id, s.version, s.doc_hash, d.doc_hash, d.status "
+             "FROM answer_sources s LEFT JOIN documents d ON d.id = s.document_id ORDER BY s.request_id, s.rank")
+        out = []
+        with self._lock:
+            for req, did, doc_id, version, then_hash, now_hash, status in self._conn.execute(q):
+                if now_hash is None:
+                    out.append(StaleAnswer(req, did, doc_id, int(version), "deleted"))
+                elif then_hash is not None and then_hash != now_hash:
+                    out.append(StaleAnswer(req, did, doc_id, int(version),
+                                           "superseded" if status == "superseded" else "changed"))
+        return out
+
+    # ---- builds --------------------------------------------------------------------------------
+    def diff(self, run_a: str, run_b: str | None = None) -> BuildDiff:
+        """What changed between two builds (``run_b`` defaults to the latest)."""
+        run_b = run_b or self.latest_run()
+        with self._lock:
+            known = {r[0]: r for r in self._conn.execute("SELECT run_id, chunker, embedder FROM runs")}
+            for r in (run_a, run_b):
+                if r not in known:
+                    raise KeyError(f"no run {r!r}; runs are {sorted(known)}")
+            docs = [{r[0]: r[1] for r in self._conn.execute(
+                "SELECT document_id, doc_hash FROM run_documents WHERE run_id=?", (run,))} for run in (run_a, run_b)]
+            chunks = [{r[0]: (r[1], r[2]) for r in self._conn.execute(
+                "SELECT chunk_id, content_hash, embedder FROM run_chunks WHERE run_id=?", (run,))}
+                for run in (run_a, run_b)]
+        a, b = docs
+        ca, cb = chunks
+        settings = {k: (known[run_a][i], known[run_b][i]) for i, k in ((1, "chunker"), (2, "embedder"))
+                    if known[run_a][i] != known[run_b][i]}
+        return BuildDiff(run_a=run_a, run_b=str(run_b), added_documents=sorted(set(b) - set(a)),
+                         removed_documents=sorted(set(a) - set(b)),
+                         changed_documents=sorted(k for k in set(a) & set(b) if a[k] != b[k]),
+                         added_chunks=sorted(set(cb) - set(ca)), removed_chunks=sorted(set(ca) - set(cb)),
+                         reembedded_chunks=sorted(k for k in set(ca) & set(cb) if ca[k] != cb[k]), settings=settings)
+
+
+def _validate(documents: Sequence[dict[str, Any]]) -> None:
+    if not documents:
+        raise ValueError("no documents to ingest (to empty the store, delete its file)")
+    seen: set[str] = set()
+    for n, doc in enumerate(documents):
+        if not isinstance(doc, dict):
+            raise TypeError(f"document {n} is a {type(doc).__name__}, not a dict")
+        missing = [f for f in ("id", "title", "text") if not doc.get(f)]
+        if missing:
+            raise ValueError(f"document {n} (id={doc.get('id')!r}) lacks {missing}")
+        if doc["id"] in seen:
+            raise ValueError(f"duplicate document id {doc['id']!r}")
+        seen.add(doc["id"])
