@@ -1,0 +1,251 @@
+"""An append-only audit log in SQLite whose entries form a hash chain, so any edit is detectable.
+
+Each entry stores the SHA-256 of its own content *and of the previous entry's hash*. Changing,
+deleting or reordering any entry breaks every hash after it, which :meth:`AuditLog.verify` finds
+and locates. SQLite triggers refuse UPDATE and DELETE through the normal path; the chain catches
+whoever bypasses them (someone with the file can drop the triggers — the tests do exactly that).
+Cutting entries off the *end* leaves a valid shorter chain, so publish :meth:`AuditLog.head` somewhere
+else (a ticket, another system's log) and verify against it.
+
+People in the log are pseudonymous: ``actor`` is stored as an HMAC of the user id with a per-person
+random salt kept in a separate key store (another SQLite file, ``<path>.keys`` by default — keep it
+with your secrets, not with the log). :meth:`AuditLog.forget` deletes that salt — the entries stay and
+the chain still verifies, but they can no longer be linked to the person (erasure without breaking
+immutability, sometimes called crypto-shredding). Details are passed through PII redaction before
+they are written.
+
+    >>> log = AuditLog("audit.sqlite")
+    >>> log.append("egress.denied", actor="ana@halyard.example", tenant="halyard", resource="chat",
+    ...            details={"class": "confidential", "provider": "openai"})
+    >>> log.verify().ok
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from labkit.enterprise import pii
+
+__all__ = ["AuditEntry", "AuditLog", "Verification"]
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit record as stored."""
+
+    seq: int
+    ts: float
+    actor: str
+    tenant: str
+    action: str
+    resource: str
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Result of checking the chain.
+
+    Attributes:
+        ok: every entry's hash is right and links to the one before (and the head matches, when given).
+        entries: entries checked.
+        first_bad_seq: the first entry that does not verify (None when ok).
+        reason: what is wrong, in words.
+    """
+
+    ok: bool
+    entries: int
+    first_bad_seq: int | None = None
+    reason: str = ""
+
+
+def _entry_hash(prev_hash: str, seq: int, ts: float, actor: str, tenant: str, action: str, resource: str,
+                details: str) -> str:
+    canonical = json.dumps([prev_hash, seq, repr(ts), actor, tenant, action, resource, details],
+                           ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class AuditLog:
+    """An append-only, hash-chained audit log.
+
+    Args:
+        path: SQLite file (created if missing) or ``":memory:"``.
+        keystore: SQLite file for the per-person salts; ``<path>.keys`` by default (in memory for ``":memory:"``).
+        clock: seconds since the epoch (``time.time``; a simulation can pass its virtual clock).
+        redact: pass string details through :func:`labkit.enterprise.pii.redact` before writing.
+    """
+
+    def __init__(self, path: str | Path = ":memory:", keystore: str | Path | None = None,
+                 clock: Callable[[], float] = time.time, redact: bool = True) -> None:
+        if not callable(clock):
+            raise TypeError("clock must be a callable returning seconds, e.g. time.time")
+        self.path = str(path)
+        self.clock = clock
+        self.redact = redact
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._conn.executescript(
+            "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, ts REAL NOT NULL, actor TEXT NOT NULL,"
+            " tenant TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL, details TEXT NOT NULL,"
+            " prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+            "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
+            " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+            "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit "
+            " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+        )
+        if keystore is None:
+            keystore = ":memory:" if self.path == ":memory:" else self.path + ".keys"
+        self._keys = sqlite3.connect(str(keystore), check_same_thread=False, isolation_level=None)
+        # Overwrite deleted salts on disk, so a forgotten person's salt cannot be recovered from free pages.
+        self._keys.executescript("PRAGMA secure_delete=ON;"
+                                 "CREATE TABLE IF NOT EXISTS audit_actors (user_id TEXT PRIMARY KEY, salt BLOB NOT NULL);")
+
+    # ------------------------------------------------------------ pseudonyms
+    def pseudonym(self, user_id: str, create: bool = False) -> str | None:
+        """The stored name of a person: ``u_`` + HMAC(salt, user id); None if unknown (or forgotten)."""
+        row = self._keys.execute("SELECT salt FROM audit_actors WHERE user_id=?", (user_id,)).fetchone()
+        if row is None:
+            if not create:
+                return None
+            salt = os.urandom(16)
+            self._keys.execute("INSERT INTO audit_actors VALUES (?,?)", (user_id, salt))
+        else:
+            salt = row[0]
+        return "u_" + hmac.new(salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+    def forget(self, user_id: str) -> bool:
+        """Erase the link between a person and their audit entries (delete their salt).
+
+        Returns:
+            True when the person was known.
+        """
+        with self._lock:
+            return self._keys.execute("DELETE FROM audit_actors WHERE user_id=?", (user_id,)).rowcount > 0
+
+    # ------------------------------------------------------------ writing and reading
+    def _clean(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return pii.redact(value).redacted if self.redact else value
+        if isinstance(value, dict):
+            return {str(k): self._clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._clean(v) for v in value]
+        return value
+
+    def append(self, action: str, actor: str, tenant: str, resource: str = "",
+               details: dict[str, Any] | None = None) -> AuditEntry:
+        """Add an entry.
+
+        Args:
+            action: what happened, e.g. ``"doc.read"``, ``"egress.denied"``, ``"user.erased"``.
+            actor: the user or service id (stored as a pseudonym; services may use a plain name such as
+                ``"system"`` by prefixing it with ``"svc:"``, which is stored as is).
+            tenant: whose data it concerns.
+            resource: what it was done to (a document id, a route).
+            details: JSON-serialisable context; strings are PII-redacted when ``redact`` is on.
+
+        Returns:
+            The stored :class:`AuditEntry`.
+        """
+        for name, value in (("action", action), ("actor", actor), ("tenant", tenant)):
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+        if not isinstance(resource, str):
+            raise TypeError(f"resource must be a string, got {type(resource).__name__}")
+        try:
+            body = json.dumps(self._clean(details or {}), sort_keys=True, ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"details must be JSON-serialisable: {exc}") from None
+        with self._lock:
+            stored_actor = actor if actor.startswith("svc:") else self.pseudonym(actor, create=True)
+            assert stored_actor is not None
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                last = self._conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+                seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+                ts = float(self.clock())
+                digest = _entry_hash(prev, seq, ts, stored_actor, tenant, action, resource, body)
+                self._conn.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?)",
+                                   (seq, ts, stored_actor, tenant, action, resource, body, prev, digest))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return AuditEntry(seq, ts, stored_actor, tenant, action, resource, json.loads(body), prev, digest)
+
+    def entries(self, tenant: str | None = None, actor: str | None = None, action: str | None = None) -> list[AuditEntry]:
+        """Entries in order, filtered by tenant, by person (their user id) or by action."""
+        sql, args = "SELECT * FROM audit WHERE 1=1", list[str]()
+        if tenant is not None:
+            sql, args = sql + " AND tenant=?", [*args, tenant]
+        if action is not None:
+            sql, args = sql + " AND action=?", [*args, action]
+        if actor is not None:
+            stored = actor if actor.startswith("svc:") else self.pseudonym(actor)
+            if stored is None:
+                return []
+            sql, args = sql + " AND actor=?", [*args, stored]
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY seq", args).fetchall()
+        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8]) for r in rows]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
+
+    def head(self) -> tuple[int, str]:
+        """(number of entries, hash of the last one): publish it elsewhere to detect truncation later."""
+        with self._lock:
+            row = self._conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+    def verify(self, expected_head: tuple[int, str] | None = None) -> Verification:
+        """Recompute the chain from the first entry.
+
+        Args:
+            expected_head: a (count, hash) published earlier by :meth:`head`; the chain must still contain
+                it at that position (this catches entries cut off the end).
+
+        Returns:
+            :class:`Verification` naming the first bad entry, if any.
+        """
+        with self._lock:
+            rows = self._conn.execute("SELECT * FROM audit ORDER BY seq").fetchall()
+        prev, expected_seq = GENESIS, 1
+        for seq, ts, actor, tenant, action, resource, details, prev_hash, digest in rows:
+            if seq != expected_seq:
+                return Verification(False, len(rows), expected_seq, f"entry {expected_seq} is missing (next is {seq})")
+            if prev_hash != prev:
+                return Verification(False, len(rows), seq, f"entry {seq} does not link to entry {seq - 1}")
+            if _entry_hash(prev_hash, seq, ts, actor, tenant, action, resource, details) != digest:
+                return Verification(False, len(rows), seq, f"entry {seq} was changed after it was written")
+            prev, expected_seq = digest, seq + 1
+        if expected_head is not None:
+            count, digest = expected_head
+            if count > len(rows):
+                return Verification(False, len(rows), len(rows) + 1,
+                                    f"the log has {len(rows)} entries but {count} were published: entries were cut off")
+            if count and rows[count - 1][8] != digest:
+                return Verification(False, len(rows), count, f"entry {count} differs from the published head")
+        return Verification(True, len(rows))
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+            self._keys.close()
