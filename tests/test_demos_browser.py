@@ -100,15 +100,16 @@ def _outputs_text(page) -> str:
     return "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
 
 
-def _wait_idle(page, timeout_s: float) -> None:
+def _wait_all_ran(page, timeout_s: float) -> None:
+    """Wait until every code cell shows an execution count (none pending "[ ]" or running "[*]")."""
     deadline = time.time() + timeout_s
     time.sleep(1.0)
     while time.time() < deadline:
-        prompts = page.locator(".jp-InputArea-prompt").all_inner_texts()
-        if prompts and not any("*" in p for p in prompts):
+        prompts = [p.strip() for p in page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
+        if prompts and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts):
             return
         time.sleep(0.5)
-    raise AssertionError(f"cells still running after {timeout_s:.0f} s")
+    raise AssertionError(f"cells not all executed after {timeout_s:.0f} s")
 
 
 def _move_a_widget(page) -> str:
@@ -122,10 +123,10 @@ def _move_a_widget(page) -> str:
         return "slider"
     select = page.locator(".widget-dropdown select, .jupyter-widget-dropdown select").first
     if select.count():
-        options = select.locator("option").all_inner_texts()
-        assert len(options) > 1, "the dropdown has one option: nothing to move"
-        current = select.input_value()
-        select.select_option(index=1 if options[0] == current or not current else 0)
+        count = select.locator("option").count()
+        assert count > 1, "the dropdown has one option: nothing to move"
+        current = select.evaluate("el => el.selectedIndex")
+        select.select_option(index=(current + 1) % count)
         return "dropdown"
     raise AssertionError("no slider or dropdown widget rendered")
 
@@ -135,12 +136,14 @@ def test_demo_runs_and_reacts_in_chromium(lab: str, browser, demo: Path) -> None
     url, token = lab.split("|")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{url}/lab/tree/demos/{demo.name}?token={token}", wait_until="domcontentloaded")
+        # a fresh workspace per demo, so tabs restored from an earlier test never take the Run command
+        page.goto(f"{url}/lab/workspaces/t-{demo.stem}/tree/demos/{demo.name}?reset&token={token}",
+                  wait_until="domcontentloaded")
         page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
         _accept_dialogs(page)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        _wait_idle(page, timeout_s=240)
+        _wait_all_ran(page, timeout_s=300)
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
         tracebacks = [e for e in errors if "Traceback" in e or re.search(r"^\w+Error:", e, re.M)]
         page.locator(".widget-slider, .jupyter-widget-slider, .widget-dropdown, .jupyter-widget-dropdown").first.wait_for(
