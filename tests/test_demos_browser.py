@@ -101,12 +101,17 @@ def _outputs_text(page) -> str:
 
 
 def _wait_all_ran(page, timeout_s: float) -> None:
-    """Wait until every code cell shows an execution count (none pending "[ ]" or running "[*]")."""
+    """Wait until the last code cell shows an execution count and no cell is running ("[*]").
+
+    JupyterLab renders only the cells near the viewport, so the last cell stands for the rest: Run All
+    executes in order and stops at the first error (which the error check then reports)."""
     deadline = time.time() + timeout_s
     time.sleep(1.0)
     while time.time() < deadline:
         prompts = [p.strip() for p in page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
-        if prompts and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts):
+        last = page.locator(".jp-CodeCell .jp-InputArea-prompt").last
+        done = last.count() and re.fullmatch(r"\[\d+\]:", last.inner_text().strip() or "")
+        if prompts and done and not any("*" in p for p in prompts):
             return
         time.sleep(0.5)
     raise AssertionError(f"cells not all executed after {timeout_s:.0f} s")
