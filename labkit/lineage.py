@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from labkit.rag.index import DOC_FIELDS, chunk_document, fingerprint
+from labkit.rag.index import DOC_FIELDS, chunk_document, fingerprint, validate_documents
 
 CHUNKER_VERSION = "labkit.rag.chunk_document/1"
 PROBE_TEXTS = ("How much does the Team plan cost per user?", "Reset a forgotten password",
@@ -358,7 +358,7 @@ class LineageStore:
         Returns:
             An :class:`IngestReport`.
         """
-        _validate(documents)
+        validate_documents(documents, empty_hint="to empty the store, delete its file")
         t0 = time.perf_counter()
         with self._lock:
             settings_changed = (self._meta("chunker") not in (None, self.chunker)
@@ -662,18 +662,3 @@ class LineageStore:
                          changed_documents=sorted(k for k in set(a) & set(b) if a[k] != b[k]),
                          added_chunks=sorted(set(cb) - set(ca)), removed_chunks=sorted(set(ca) - set(cb)),
                          reembedded_chunks=sorted(k for k in set(ca) & set(cb) if ca[k] != cb[k]), settings=settings)
-
-
-def _validate(documents: Sequence[dict[str, Any]]) -> None:
-    if not documents:
-        raise ValueError("no documents to ingest (to empty the store, delete its file)")
-    seen: set[str] = set()
-    for n, doc in enumerate(documents):
-        if not isinstance(doc, dict):
-            raise TypeError(f"document {n} is a {type(doc).__name__}, not a dict")
-        missing = [f for f in ("id", "title", "text") if not doc.get(f)]
-        if missing:
-            raise ValueError(f"document {n} (id={doc.get('id')!r}) lacks {missing}")
-        if doc["id"] in seen:
-            raise ValueError(f"duplicate document id {doc['id']!r}")
-        seen.add(doc["id"])

@@ -127,10 +127,16 @@ def rrf(rankings: Iterable[Sequence[int]], k: int = 60) -> dict[int, float]:
     return fused
 
 
-def _validate_documents(documents: Sequence[dict[str, Any]]) -> None:
+def validate_documents(documents: Sequence[dict[str, Any]], empty_hint: str = "") -> None:
+    """Raise a clear error for an empty list, a non-dict, a missing id/title/text, or a repeated id.
+
+    Args:
+        documents: KB rows to ingest.
+        empty_hint: appended to the message for an empty list (how the caller's user can fix it).
+    """
     if not documents:
-        raise ValueError("no documents to ingest")
-    seen = set()
+        raise ValueError("no documents to ingest" + (f" ({empty_hint})" if empty_hint else ""))
+    seen: set[str] = set()
     for n, doc in enumerate(documents):
         if not isinstance(doc, dict):
             raise TypeError(f"document {n} is a {type(doc).__name__}, not a dict")
@@ -188,7 +194,7 @@ class Index:
         Returns:
             The opened index.
         """
-        _validate_documents(documents)
+        validate_documents(documents)
         if embedder is None:
             from labkit import embed
 
