@@ -432,21 +432,16 @@ def provider_client(provider: Provider) -> openai.OpenAI:
     from labkit.llm.transport import Hooks, RecordingTransport
 
     class _ProviderHooks(Hooks):
-        # Share the global hooks, minus the embedded-model check: that check assumes every request
-        # goes to the embedded server, and this client talks to another endpoint. The preflight
-        # checks run with this provider named as the destination, so the egress policy judges the
-        # endpoint the request really goes to.
+        # Share the global hooks; the preflight checks run with this provider named as the
+        # destination, so the egress policy judges the endpoint the request really goes to.
         def __init__(self) -> None:
             super().__init__(llm.ledger)
             self.preflight, self.request_hooks = llm.hooks.preflight, llm.hooks.request_hooks
             self.observers, self.tags = llm.hooks.observers, llm.hooks.tags
 
-        def check(self, body: dict[str, Any], operation: str) -> None:
-            skip = getattr(llm, "_check_model", None)
+        def check(self, body: dict[str, Any], operation: str, url: str = "") -> None:
             with destination(provider.egress or provider.base_url):
-                for hook in list(self.preflight):
-                    if hook is not skip:
-                        hook(body, operation)
+                super().check(body, operation, url)
 
     transport = RecordingTransport(llm.openai_transport(), provider.name, _ProviderHooks(), llm.cost)
     return openai.OpenAI(base_url=provider.base_url, api_key=provider.api_key, max_retries=0,

@@ -114,6 +114,10 @@ def _served_info(model: str) -> ModelInfo | None:
 def _check_model(body: dict[str, Any], operation: str) -> None:
     if backend() != "embedded" or operation not in ("chat", "completion") or _server is None:
         return
+    from labkit.llm.transport import current_url
+
+    if not current_url.get().startswith(_server.root_url):
+        return  # addressed to another endpoint (a provider in a fallback chain): not ours to judge
     model = body.get("model")
     served = {_server.settings.model_alias}
     info = registry.find(str(model)) if model else None

@@ -9,6 +9,7 @@ the machine (model checks, egress policy); *request hooks* may add headers (trac
 
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 import time
@@ -22,6 +23,9 @@ from labkit.llm.ledger import CallRecord, Ledger
 Preflight = Callable[[dict[str, Any], str], None]  # (request json, operation) -> None or raise
 Observer = Callable[[CallRecord], None]
 RequestHook = Callable[[httpx2.Request], None]  # may add headers, e.g. W3C traceparent
+
+# The URL of the request whose preflight hooks are running, so a hook can tell where it goes.
+current_url: contextvars.ContextVar[str] = contextvars.ContextVar("labkit_current_url", default="")
 
 _OPERATIONS = {"chat/completions": "chat", "completions": "completion", "embeddings": "embeddings"}
 
@@ -186,9 +190,13 @@ class Hooks:
         self.observers: list[Observer] = [ledger.add]
         self.tags: dict[str, str] = {}
 
-    def check(self, body: dict[str, Any], operation: str) -> None:
-        for hook in list(self.preflight):
-            hook(body, operation)
+    def check(self, body: dict[str, Any], operation: str, url: str = "") -> None:
+        token = current_url.set(url)
+        try:
+            for hook in list(self.preflight):
+                hook(body, operation)
+        finally:
+            current_url.reset(token)
 
     def prepare(self, request: httpx2.Request) -> None:
         for hook in list(self.request_hooks):
@@ -212,7 +220,7 @@ class RecordingTransport(httpx2.BaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         recorder = CallRecorder(request, self._backend, self._price)
-        self._hooks.check(recorder.body, recorder.operation)
+        self._hooks.check(recorder.body, recorder.operation, str(request.url))
         self._hooks.prepare(request)
         try:
             response = self._inner.handle_request(request)
@@ -236,7 +244,7 @@ class AsyncRecordingTransport(httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         recorder = CallRecorder(request, self._backend, self._price)
-        self._hooks.check(recorder.body, recorder.operation)
+        self._hooks.check(recorder.body, recorder.operation, str(request.url))
         self._hooks.prepare(request)
         try:
             response = await self._inner.handle_async_request(request)
