@@ -22,6 +22,8 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 export TOKENIZERS_PARALLELISM := false
+# torch's OpenMP workers otherwise spin on the two cores the model server needs.
+export OMP_WAIT_POLICY := PASSIVE
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 

@@ -1,0 +1,139 @@
+"""labkit.budget: reserve/settle accounting, per-user and global caps, the sliding window on a
+virtual clock, and the cap holding under 16 concurrent callers (threads and processes)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from labkit.budget import Budget, BudgetExceeded, Caps, upper_bound_usd
+
+
+class Clock:
+    def __init__(self, t: float = 0.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_reserve_settle_release_and_caps(tmp_path: Path) -> None:
+    b = Budget(tmp_path / "b.sqlite", Caps(per_user_usd=1.0, global_usd=1.5), window_s=3600)
+    r = b.reserve("alice", 0.6)
+    assert b.spend("alice").pending_usd == pytest.approx(0.6)
+    b.settle(r, 0.4)
+    s = b.spend("alice")
+    assert s.settled_usd == pytest.approx(0.4) and s.pending_usd == 0 and s.remaining_usd == pytest.approx(0.6)
+    with pytest.raises(BudgetExceeded, match="user 'alice' budget exhausted") as exc:
+        b.reserve("alice", 0.7)
+    assert exc.value.scope == "user" and exc.value.cap_usd == 1.0
+    r2 = b.reserve("bob", 0.9)
+    with pytest.raises(BudgetExceeded, match="global budget exhausted") as exc:
+        b.reserve("carol", 0.3)  # carol has room, everyone together does not
+    assert exc.value.scope == "global"
+    b.release(r2)
+    b.reserve("carol", 0.3)
+    with pytest.raises(ValueError, match="already settled"):
+        b.settle(r, 0.1)
+
+
+def test_charge_context_settles_or_releases() -> None:
+    b = Budget(":memory:", {"per_user_usd": 1.0})
+    with b.charge("u", 0.5) as r:
+        r.actual_usd = 0.2
+    assert b.spend("u").settled_usd == pytest.approx(0.2)
+    with pytest.raises(RuntimeError), b.charge("u", 0.5):
+        raise RuntimeError("the model call failed")
+    assert b.spend("u").pending_usd == 0 and b.spend("u").settled_usd == pytest.approx(0.2)
+
+
+def test_window_slides_and_stale_reservations_expire() -> None:
+    clock = Clock()
+    b = Budget(":memory:", Caps(per_user_usd=1.0), window_s=100, clock=clock, reservation_ttl_s=10)
+    b.settle(b.reserve("u", 1.0), 1.0)
+    with pytest.raises(BudgetExceeded):
+        b.reserve("u", 0.01)
+    clock.t = 101  # the spend left the window
+    r = b.reserve("u", 1.0)  # ...and a crashed caller's reservation stops counting after its TTL
+    clock.t = 112
+    assert b.spend("u").pending_usd == 0
+    b.reserve("u", 1.0)
+    assert r.state == "pending"
+
+
+def test_validation() -> None:
+    with pytest.raises(ValueError, match="per_user_usd"):
+        Caps(per_user_usd=-1)
+    with pytest.raises(ValueError, match="unknown cap"):
+        Budget(":memory:", {"daily": 3.0})
+    with pytest.raises(ValueError, match="window_s"):
+        Budget(":memory:", Caps(), window_s=0)
+    b = Budget(":memory:", Caps())
+    with pytest.raises(ValueError, match="estimate_usd"):
+        b.reserve("u", float("nan"))
+    with pytest.raises(ValueError, match="user"):
+        b.reserve("", 0.1)
+
+
+def test_upper_bound_uses_registry_prices() -> None:
+    from labkit.llm import registry
+
+    info = registry.get("gpt-4o-mini")
+    assert upper_bound_usd("gpt-4o-mini", 1000, 100) == pytest.approx(info.cost(1000, 100))
+
+
+def _caller(budget: Budget, user: str, n: int, seed: int, spent: list[float]) -> None:
+    rng = random.Random(seed)
+    for _ in range(n):
+        estimate = rng.uniform(0.01, 0.05)
+        try:
+            r = budget.reserve(user, estimate)
+        except BudgetExceeded:
+            continue
+        time.sleep(rng.uniform(0, 0.002))  # the "model call"
+        actual = estimate * rng.uniform(0.3, 1.0)  # measured cost never exceeds the upper bound
+        budget.settle(r, actual)
+        spent.append(actual)
+
+
+@pytest.mark.parametrize("path", ["file", ":memory:"])
+def test_cap_holds_under_16_concurrent_threads(tmp_path: Path, path: str) -> None:
+    target = str(tmp_path / "conc.sqlite") if path == "file" else ":memory:"
+    b = Budget(target, Caps(per_user_usd=0.6, global_usd=2.0), window_s=3600)
+    spent: list[float] = []
+    threads = [threading.Thread(target=_caller, args=(b, f"user{i % 4}", 40, i, spent)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = sum(r["actual"] or 0 for r in b.rows() if r["state"] == "settled")
+    assert total == pytest.approx(sum(spent))
+    assert total <= 2.0 + 1e-9, f"recorded spend {total} exceeds the global cap"
+    for u in range(4):
+        assert b.spend(f"user{u}").settled_usd <= 0.6 + 1e-9
+    assert total > 1.5  # the callers did push against the cap (else the test proves nothing)
+
+
+def _process_caller(path: str, idx: int) -> None:
+    b = Budget(path, Caps(per_user_usd=None, global_usd=1.0), window_s=3600)
+    _caller(b, f"p{idx}", 30, idx, [])
+
+
+@pytest.mark.slow
+def test_cap_holds_across_processes(tmp_path: Path) -> None:
+    path = str(tmp_path / "procs.sqlite")
+    Budget(path, Caps(global_usd=1.0))
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_process_caller, args=(path, i)) for i in range(8)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert all(p.exitcode == 0 for p in procs)
+    total = Budget(path, Caps(global_usd=1.0)).spend().settled_usd
+    assert 0.8 < total <= 1.0 + 1e-9

@@ -1,0 +1,62 @@
+"""labkit.perf: percentiles, the knee of a sweep, the monthly projection, and (server) a tiny
+concurrency sweep and the prefix-cache trial on the real embedded server."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from labkit import perf
+from labkit.perf import LatencyStats, Route, SweepPoint
+
+
+def test_percentile_interpolates() -> None:
+    assert perf.percentile([1, 2, 3, 4], 50) == 2.5
+    assert perf.percentile([5], 95) == 5
+    assert math.isnan(perf.percentile([], 50))
+    with pytest.raises(ValueError, match="q must be"):
+        perf.percentile([1], 101)
+
+
+def _point(c: int, tps: float) -> SweepPoint:
+    s = LatencyStats.of([1.0])
+    return SweepPoint(c, 4, 1.0, int(tps), tps, tps / c, s, s)
+
+
+def test_knee_is_the_lowest_concurrency_near_the_best_throughput() -> None:
+    pts = [_point(1, 60), _point(2, 100), _point(4, 150), _point(8, 160), _point(16, 158)]
+    assert perf.knee(pts).concurrency == 4  # 150 >= 0.9 * 160
+    assert perf.knee(pts, fraction=1.0).concurrency == 8
+    with pytest.raises(ValueError, match="no sweep"):
+        perf.knee([])
+
+
+def test_projection_cost_is_exact_and_latency_reflects_the_mix() -> None:
+    cache = Route("cache", 0, 0, 0, 0, ttft_s=0.02, latency_cv=0.1)
+    model = Route("model", 1000, 200, 0.15, 0.60, ttft_s=0.5, tokens_per_s=50, latency_cv=0.2)
+    all_model = perf.project(1000, [cache, model], [0.0, 1.0])
+    half = perf.project(1000, [cache, model], [0.5, 0.5])
+    assert all_model.monthly_usd == pytest.approx(30_000 * (1000 * 0.15 + 200 * 0.60) / 1e6)
+    assert half.monthly_usd == pytest.approx(all_model.monthly_usd / 2)
+    assert half.latency_p50_s < all_model.latency_p50_s  # half the requests take 20 ms
+    assert half.latency_p95_s == pytest.approx(all_model.latency_p95_s, rel=0.15)  # the tail is still the model
+    assert perf.project(1000, [cache, model], [0.5, 0.5]) == half  # seeded: reproducible
+    with pytest.raises(ValueError, match="sum to 1"):
+        perf.project(1000, [cache, model], [0.5, 0.6])
+    with pytest.raises(ValueError, match="tokens_per_s"):
+        Route("x", 1, 1, 1, 1, 1, tokens_per_s=0)
+
+
+@pytest.mark.server
+def test_tiny_sweep_and_prefix_cache_on_the_embedded_server(embedded: Any) -> None:
+    pts = perf.concurrency_sweep((1, 2), requests_per_level=2, max_tokens=4)
+    assert [p.concurrency for p in pts] == [1, 2]
+    assert all(p.requests == 2 and p.output_tokens == 8 and p.errors == 0 for p in pts)  # ignore_eos: exact length
+    assert all(p.ttft.p50 <= p.latency.p50 for p in pts)
+    prefix = "You are a careful assistant for the Quaywise product. Answer briefly. " * 12
+    trial = perf.prefix_cache_trial(prefix, ["Hi?", "Hello?"], max_tokens=2)
+    assert trial.prefix_tokens > 100
+    assert trial.shared_cached[1] > 0.8 * trial.prefix_tokens  # the second call reused the slot's cache
+    assert max(trial.cold_cached) < 0.2 * trial.prefix_tokens  # a unique prefix reuses (almost) nothing
