@@ -1,0 +1,34 @@
+"""Evals for the reference RAG app: golden-set runs in SQLite, metrics, LLM-as-judge, statistics, gates.
+
+The pieces, one module each:
+
+* :mod:`~labkit.evals.runs` — ``run(app, rows) -> Run``: every question through an app variant, in
+  parallel, each row (input, output, retrieved ids, latency, tokens, cost, scores) kept in SQLite
+  (:class:`RunStore`); ``Run.metrics()`` gives each metric with a bootstrap interval;
+  ``compare(baseline, candidate)`` is the regression gate.
+* :mod:`~labkit.evals.metrics` — recall@k, MRR, exact match, token F1, numeric match, abstention,
+  citation validity, per item.
+* :mod:`~labkit.evals.judge` — a rubric of named, weighted criteria scored 1-5 by the model
+  (``judge.score``), pairwise comparison with position swapping, position and verbosity bias, and
+  agreement with human labels (Cohen's kappa).
+* :mod:`~labkit.evals.stats` — ``bootstrap_ci``, ``paired_test``, ``unpaired_test``, ``gate``, ``cohen_kappa``.
+* :mod:`~labkit.evals.online` — stable request sampling and daily scores with intervals.
+* :mod:`~labkit.evals.plots` — metrics with intervals, per question kind, per day.
+* :mod:`~labkit.evals.playground` — rubric weight sliders over judged answers (the LLM-as-judge demo).
+
+    >>> from labkit import data, evals
+    >>> from labkit.rag import RagApp
+    >>> dev = [r for r in data.records("golden") if r["split"] == "dev"]
+    >>> base = evals.run(RagApp(), dev, name="baseline", store="runs.sqlite")
+    >>> cand = evals.run(RagApp().with_config(k=1), dev, name="k1", store="runs.sqlite")
+    >>> print(evals.compare(base, cand).report())
+"""
+
+from labkit.evals import judge, metrics, online, stats
+from labkit.evals.judge import DEFAULT_RUBRIC, Criterion, JudgeScore, Rubric
+from labkit.evals.runs import Run, RunRow, RunStore, compare, run
+from labkit.evals.stats import GateResult, Interval, bootstrap_ci, cohen_kappa, paired_test
+
+__all__ = ["DEFAULT_RUBRIC", "Criterion", "GateResult", "Interval", "JudgeScore", "Rubric", "Run", "RunRow",
+           "RunStore", "bootstrap_ci", "cohen_kappa", "compare", "judge", "metrics", "online", "paired_test", "run",
+           "stats"]

@@ -1,0 +1,125 @@
+"""``labkit eval run`` (the golden set through an app variant, stored in SQLite), ``labkit eval compare``
+(the regression gate between two stored runs; exit status 1 when it fails) and ``labkit eval list``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+
+def default_db() -> Path:
+    """Where runs are stored: ``LABKIT_EVALS_DB``, else ``<LABKIT_CACHE or ~/.cache/labkit>/evals/runs.sqlite``."""
+    env = os.environ.get("LABKIT_EVALS_DB")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("LABKIT_CACHE", Path.home() / ".cache" / "labkit")) / "evals" / "runs.sqlite"
+
+
+def _print_metrics(run: object) -> None:
+    from labkit.evals import Run
+
+    assert isinstance(run, Run)
+    print(f"{'metric':<20} {'mean':>7}  95% interval       n")
+    for name, ci in run.metrics().items():
+        print(f"{name:<20} {ci.estimate:>7.3f}  [{ci.low:.3f}, {ci.high:.3f}]  {ci.n:>4}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from labkit import data, evals
+    from labkit.rag import RagApp, RagConfig
+
+    rows = data.records(args.dataset)
+    if args.split != "all":
+        rows = [r for r in rows if r.get("split") == args.split]
+    if args.kind:
+        rows = [r for r in rows if r.get("kind") in set(args.kind)]
+    if args.limit is not None:
+        if args.limit < 1:
+            raise ValueError(f"--limit must be >= 1, got {args.limit}")
+        rows = rows[: args.limit]
+    if not rows:
+        raise ValueError(f"no rows in {args.dataset!r} with split={args.split!r} and kind={args.kind}")
+    config = RagConfig(chunk_words=args.chunk_words, overlap_words=args.overlap_words, k=args.k, mode=args.mode,
+                       prompt_version=args.prompt, max_tokens=args.max_tokens)
+    app = RagApp(config=config)
+    db = Path(args.db) if args.db else default_db()
+    what = "retrieval only" if args.retrieval_only else "end to end"
+    print(f"evaluating {len(rows)} {args.dataset}/{args.split} questions ({what}, {args.workers} in flight)...",
+          flush=True)
+    run = evals.run(app, rows, name=args.name, dataset=f"{args.dataset}/{args.split}", store=db,
+                    workers=args.workers, generate=not args.retrieval_only, progress=args.progress)
+    s = run.summary()
+    print(f"run {run.name!r} (id {run.id}) saved to {db}: {s['questions']} questions, {s['errors']} errors, "
+          f"{s['wall_s']} s wall, {s['input_tokens']} + {s['output_tokens']} tokens, ${s['cost_usd']:.6f}")
+    _print_metrics(run)
+    if run.errors:
+        print(f"{len(run.errors)} requests failed; the first: {run.errors[0].error}")
+        return 1
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from labkit import evals
+
+    store = evals.RunStore(Path(args.db) if args.db else default_db())
+    try:
+        base, cand = store.load(args.baseline), store.load(args.candidate)
+    except KeyError as exc:
+        raise ValueError(str(exc.args[0])) from None
+    result = evals.compare(base, cand, metrics=args.metric or None, max_drop=args.max_drop,
+                           confidence=args.confidence)
+    print(f"baseline {base.name!r} ({base.id}, {len(base)} rows) vs candidate {cand.name!r} ({cand.id}, {len(cand)} rows)")
+    print(result.report())
+    return 0 if result.passed else 1
+
+
+def _list(args: argparse.Namespace) -> int:
+    from labkit import evals
+
+    db = Path(args.db) if args.db else default_db()
+    runs = evals.RunStore(db).runs()
+    if not runs:
+        print(f"no runs in {db}; make one with `labkit eval run`")
+        return 0
+    print(f"{'id':<13} {'name':<28} {'created':<20} {'rows':>5}  dataset")
+    for r in runs:
+        print(f"{r['id']:<13} {r['name']:<28} {r['created']:<20} {r['rows']:>5}  {r['dataset']}"
+              f"{'' if r['generate'] else ' (retrieval only)'}")
+    return 0
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    ev = sub.add_parser("eval", help="evaluate the RAG app on the golden set and gate regressions")
+    ev_sub = ev.add_subparsers(dest="eval_command", required=True, metavar="ACTION")
+
+    p = ev_sub.add_parser("run", help="run the golden set through an app variant and store every row")
+    p.add_argument("--dataset", default="golden", help="a shipped dataset with golden-set rows (default golden)")
+    p.add_argument("--split", default="dev", choices=["dev", "test", "all"], help="which split (default dev)")
+    p.add_argument("--kind", action="append", help="only this question kind (repeatable)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--name", default=None, help="a name for the run (default: from the config)")
+    p.add_argument("--k", type=int, default=3, help="chunks in the prompt (RagConfig.k)")
+    p.add_argument("--mode", default="hybrid", choices=["hybrid", "bm25", "dense"], help="retrieval mode")
+    p.add_argument("--prompt", default="v1-grounded", help="prompt version (labkit.rag.PROMPTS)")
+    p.add_argument("--chunk-words", type=int, default=80, help="chunk size in words at ingest")
+    p.add_argument("--overlap-words", type=int, default=15, help="chunk overlap in words")
+    p.add_argument("--max-tokens", type=int, default=64, help="answer length cap")
+    p.add_argument("--retrieval-only", action="store_true", help="no model calls: retrieval metrics only")
+    p.add_argument("--workers", type=int, default=4, help="requests in flight (default 4)")
+    p.add_argument("--db", default=None, help="SQLite file for runs (default: LABKIT_EVALS_DB or the labkit cache)")
+    p.add_argument("--progress", action="store_true", help="show a progress bar")
+    p.set_defaults(handler=_run)
+
+    p = ev_sub.add_parser("compare", help="regression gate: exit 1 when a metric drops beyond its interval")
+    p.add_argument("baseline", help="run id or name (the newest run with that name)")
+    p.add_argument("candidate", help="run id or name")
+    p.add_argument("--metric", action="append", help="metric to gate (repeatable; default: all shared metrics)")
+    p.add_argument("--max-drop", type=float, default=0.0, help="drop tolerated even when certain (default 0)")
+    p.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
+    p.add_argument("--db", default=None, help="SQLite file for runs")
+    p.set_defaults(handler=_compare)
+
+    p = ev_sub.add_parser("list", help="list stored runs")
+    p.add_argument("--db", default=None, help="SQLite file for runs")
+    p.set_defaults(handler=_list)
