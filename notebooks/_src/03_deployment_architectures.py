@@ -1,0 +1,377 @@
+# %% [markdown]
+# # 03 · Deployment architectures: measured, not described
+#
+# **What you will measure:** the same model deployed three ways on this machine — loaded into this
+# notebook's process ("edge"), behind an OpenAI-compatible server over HTTP ("self-hosted"), and a
+# hosted API (live if you configured one, otherwise a *labelled simulation*). For each: cold start,
+# time to first token (TTFT), tokens/s, p50/p95 latency under concurrency, memory and cost per 1,000
+# requests. Then: where paying per GPU-hour beats paying per token, how many replicas a target load
+# needs, and a fallback chain with retries and timeouts surviving a failing endpoint.
+#
+# **Time to run:** about 2 minutes on 2 CPU cores. **Needs:** nothing — no API key, no network. With
+# `OPENAI_BASE_URL` / `OPENAI_API_KEY` set, the hosted column is measured live instead of simulated.
+#
+# A deployment decision is a set of trade-offs you can put numbers on. Which numbers matter depends on
+# the product: a chat UI lives and dies by TTFT, a batch job by throughput per dollar, a regulated
+# customer by *where the bytes go* (notebook 04). Everything below is measured in this run; only the
+# hosted API's latency (when simulated) and the GPU scenario are assumptions, and they say so.
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from labkit import deploy, llm
+from labkit.deploy import FallbackChain, Provider, RetryPolicy, StubEndpoint
+from labkit.exercises import get as exercise
+from labkit.llm import registry
+
+# %% [markdown]
+# ## 1. One workload for every deployment
+# To compare deployments, each must do the *same work*. We send one prompt and force exactly
+# `OUT_TOKENS` generated tokens (llama.cpp's `ignore_eos`), at concurrency 1, 2 and 4. Small numbers
+# on purpose: a 2-core CPU generates ~90 tokens/s; `bench/bench_deploy.py` runs the bigger version.
+
+# %%
+MESSAGES = [{"role": "user", "content": "In three sentences, why would a support team use an approval workflow?"}]
+OUT_TOKENS = 32
+LEVELS = (1, 2, 4)
+REQUESTS = 4  # per concurrency level
+LOCAL_ARGS = {"temperature": 0, "extra_body": {"ignore_eos": True}}
+HW_USD_PER_HOUR = registry.hardware_usd_per_hour()
+print(f"{OUT_TOKENS} tokens per request, concurrency {LEVELS}, {REQUESTS} requests per level; "
+      f"local hardware priced at ${HW_USD_PER_HOUR:.2f}/h (registry)")
+
+# %% [markdown]
+# ## 2. Self-hosted: a server over HTTP
+# This is what vLLM, SGLang, TGI or llama.cpp's server give you: a separate process with an
+# OpenAI-compatible API. Its **cold start** is the time from launching the process to the first
+# token — what a new replica costs you when an autoscaler adds one. We start a *fresh* server to
+# measure it, then use the course's warm server for the rest.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+cold = deploy.server_cold_start()
+server = llm.server()
+ALIAS = server.settings.model_alias
+local = deploy.provider_client(Provider("self-hosted", server.url, ALIAS, timeout_s=300))
+print(f"fresh server: /health after {cold.ready_s:.2f} s, first token after {cold.first_token_s:.2f} s, "
+      f"{cold.rss_mb:.0f} MB resident")
+
+# %%
+assert 0 < cold.ready_s <= cold.first_token_s < 60, cold
+assert cold.rss_mb > 50, "a server with a loaded model holds tens of MB at least"
+
+
+# %%
+def http_call(client, model, **kwargs):
+    """A load-test call: one non-streamed request, returns its generated tokens."""
+    def call(i):
+        r = client.chat.completions.create(model=model, messages=MESSAGES, max_tokens=OUT_TOKENS, **kwargs)
+        return r.usage.completion_tokens
+    return call
+
+
+metrics_before = deploy.scrape_metrics(server.root_url)
+mark = llm.ledger.mark()
+server_report = deploy.measure_deployment(
+    "self-hosted (HTTP)", lambda: deploy.time_stream(local, ALIAS, MESSAGES, OUT_TOKENS, **LOCAL_ARGS),
+    http_call(local, ALIAS, **LOCAL_ARGS), cold.first_token_s, deploy.rss_mb(server.process.pid), LEVELS, REQUESTS)
+metrics_after = deploy.scrape_metrics(server.root_url)
+print(pd.DataFrame([r.row() for r in server_report.curve]).to_string(index=False))
+
+# %% [markdown]
+# Look at the latency and throughput columns together. With **continuous batching** the server decodes
+# several requests in the same forward passes: each request gets slower as concurrency rises, but the
+# server completes more of them per second. That trade — per-request latency for throughput — is the
+# knob capacity planning turns (section 6).
+
+# %%
+one, four = server_report.at(1), server_report.at(4)
+print(f"concurrency 1 -> 4: throughput {one.throughput_rps:.2f} -> {four.throughput_rps:.2f} req/s, "
+      f"p50 {one.p50_s:.2f} -> {four.p50_s:.2f} s")
+assert all(r.errors == 0 for r in server_report.curve), [r.error_messages for r in server_report.curve]
+assert four.throughput_rps > 1.1 * one.throughput_rps, "continuous batching should raise throughput"
+assert four.p50_s > one.p50_s, "... at the price of slower individual requests"
+
+# %% [markdown]
+# ### The server's own metrics
+# Production servers expose Prometheus metrics (`/metrics`); your dashboards and autoscaler read them.
+# The server counted the tokens it generated; the client-side ledger counted the same calls. They
+# should agree — if they do not, one of your two sources of truth is lying.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+delta = {k: metrics_after[k] - metrics_before.get(k, 0.0) for k in metrics_after if k.endswith("_total")}
+ledger_out = int(llm.ledger.frame(since=mark)["output_tokens"].sum())
+print(pd.Series(delta).round(1).to_string())
+print(f"\nserver says {delta['llamacpp:tokens_predicted_total']:.0f} tokens generated; the ledger says {ledger_out}")
+
+# %%
+assert abs(delta["llamacpp:tokens_predicted_total"] - ledger_out) <= 0.05 * ledger_out + 2
+
+# %% [markdown]
+# ## 3. Edge: the model inside this process
+# No server hop and no network: the model is loaded into the notebook's own process (llama.cpp through
+# the same `xllamacpp` library, called directly). This is how on-device and embedded deployments work.
+# Its cold start is the model load; its memory lands in *your* process. Note what you lose: calls that
+# bypass the HTTP client also bypass the client's hooks — no ledger entry, no egress policy, no trace —
+# unless you wire them yourself.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+edge = deploy.InProcessModel(n_ctx=2048, n_threads=server.settings.n_threads, n_parallel=4)
+EDGE_ARGS = {"temperature": 0, "ignore_eos": True}
+edge_report = deploy.measure_deployment(
+    "edge (in-process)", lambda: edge.time_stream(MESSAGES, OUT_TOKENS, **EDGE_ARGS),
+    lambda i: edge.chat(MESSAGES, OUT_TOKENS, **EDGE_ARGS)["usage"]["completion_tokens"],
+    edge.load_s, edge.rss_added_mb, LEVELS, REQUESTS)
+print(f"model loaded in {edge.load_s:.2f} s, +{edge.rss_added_mb:.0f} MB in this process")
+print(pd.DataFrame([r.row() for r in edge_report.curve]).to_string(index=False))
+
+# %%
+assert all(r.errors == 0 for r in edge_report.curve), [r.error_messages for r in edge_report.curve]
+assert edge_report.tokens_per_s > 0
+assert edge.rss_added_mb > 50, "the model's weights and KV cache now live in this process"
+
+# %% [markdown]
+# ## 4. Hosted API
+# With an endpoint configured, this is measured live. Without one, a **simulation** stands in: a real
+# HTTP server on 127.0.0.1 that answers after the stated time to first token, at the stated speed,
+# and the registry's list prices. The parameters and their source are printed — they are
+# assumptions, not measurements.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+if llm.backend() == "embedded":
+    sim = deploy.hosted_simulation()
+    hosted_stub = StubEndpoint.simulating(sim, output_tokens=OUT_TOKENS).start()
+    hosted, HOSTED_ARGS = Provider("hosted (SIMULATED)", hosted_stub.url, sim.name), {"temperature": 0}
+    PRICES = (sim.input_usd_per_m, sim.output_usd_per_m)
+    print(f"SIMULATION of {sim.name}: TTFT {sim.ttft_s} s, {sim.tokens_per_s} tokens/s per stream, "
+          f"${sim.input_usd_per_m}/M in, ${sim.output_usd_per_m}/M out\n  source: {sim.source}")
+else:
+    hosted, HOSTED_ARGS = Provider.current("hosted (live)"), {"temperature": 0}
+    info = registry.find(hosted.model) or registry.get(registry.role_model("openai", "chat"))
+    PRICES = (info.input_usd_per_m, info.output_usd_per_m)
+    print(f"LIVE: {hosted.base_url}, model {hosted.model}; priced as {info.id}: {PRICES} $/M tokens")
+hosted_client = deploy.provider_client(hosted)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+hosted_report = deploy.measure_deployment(
+    hosted.name, lambda: deploy.time_stream(hosted_client, hosted.model, MESSAGES, OUT_TOKENS, **HOSTED_ARGS),
+    http_call(hosted_client, hosted.model, **HOSTED_ARGS), math.nan, 0.0, LEVELS, REQUESTS,
+    note="no local memory; cold starts are the provider's (you see them as latency spikes)")
+print(pd.DataFrame([r.row() for r in hosted_report.curve]).to_string(index=False))
+
+# %%
+h1, h4 = hosted_report.at(1), hosted_report.at(4)
+assert all(r.errors == 0 for r in hosted_report.curve), [r.error_messages for r in hosted_report.curve]
+assert h4.throughput_rps > 2 * h1.throughput_rps, "a hosted API absorbs concurrency (until its rate limit)"
+
+# %% [markdown]
+# ## 5. The three side by side
+# Cost per 1,000 requests: the local deployments pay for hardware by the hour, so their cost is the
+# hourly price divided by the requests per hour they complete *when busy* (at concurrency 4 here); the
+# hosted API charges per token. Idle hours still cost money on your own hardware — section 6 is about that.
+
+# %%
+calls = llm.ledger.frame(since=mark)
+in_tok = float(calls[calls["backend"] == "self-hosted"]["input_tokens"].mean())
+per_1k = {
+    server_report.name: deploy.cost_per_1k_self_hosted(HW_USD_PER_HOUR, four.throughput_rps),
+    edge_report.name: deploy.cost_per_1k_self_hosted(HW_USD_PER_HOUR, edge_report.at(4).throughput_rps),
+    hosted_report.name: deploy.cost_per_1k_hosted(in_tok, OUT_TOKENS, *PRICES),
+}
+table = pd.DataFrame([r.row(4, per_1k[r.name]) for r in (edge_report, server_report, hosted_report)])
+table.set_index("deployment")
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+for r in (edge_report, server_report, hosted_report):
+    axes[0].plot(LEVELS, [r.at(c).p95_s for c in LEVELS], marker="o", label=r.name)
+    axes[1].plot(LEVELS, [r.at(c).throughput_rps for c in LEVELS], marker="o", label=r.name)
+axes[0].set(xlabel="concurrency", ylabel="p95 latency (s)", title="Latency under load")
+axes[1].set(xlabel="concurrency", ylabel="requests / s", title="Throughput")
+axes[1].legend(fontsize=8)
+fig.tight_layout()
+
+# %%
+assert all(r.at(c).p95_s >= r.at(c).p50_s for r in (edge_report, server_report, hosted_report) for c in LEVELS)
+assert server_report.memory_mb > 50 and hosted_report.memory_mb == 0
+print(f"{in_tok:.0f} prompt + {OUT_TOKENS} generated tokens per request")
+
+# %% [markdown]
+# ## 6. Paying per token or per GPU-hour?
+# Per token, cost rises in a straight line with volume. Per hour, you pay for enough replicas to carry
+# the *peak* (here twice the average), all month, busy or idle — a staircase. At low volume the
+# staircase's first step (one always-on replica) is far above the line; at high volume the line
+# overtakes it. Two scenarios: this machine's measured throughput and price, and a GPU server whose
+# numbers are **assumptions** (stated below; measure your own with `deploy.load_test`).
+
+# %%
+# ASSUMPTION, not measured here: one GPU at $2.50/h (order of magnitude of 2025 on-demand cloud prices
+# for an 80 GB GPU) sustaining 2,000 generated tokens/s across batched requests (a 7-8B model under vLLM).
+GPU_USD_PER_HOUR, GPU_TOKENS_PER_S = 2.50, 2000.0
+best = max(server_report.curve, key=lambda r: r.throughput_rps)
+scenarios = {
+    "this 2-vCPU VM (measured)": deploy.break_even(in_tok, OUT_TOKENS, *PRICES, usd_per_hour=HW_USD_PER_HOUR,
+                                                   replica_rps=best.throughput_rps),
+    "1 GPU server (assumed)": deploy.break_even(in_tok, OUT_TOKENS, *PRICES, usd_per_hour=GPU_USD_PER_HOUR,
+                                                replica_rps=GPU_TOKENS_PER_S / OUT_TOKENS),
+}
+deploy.plot_break_even(scenarios, f"Monthly cost: per token ({hosted.name}) vs per replica-hour");
+
+# %%
+for name, be in scenarios.items():
+    where = f"{be.break_even_volume:,.0f} requests/month" if be.break_even_volume else "never in this range"
+    print(f"{name}: per-hour becomes cheaper from {where}")
+    assert be.per_token_usd[0] < be.per_hour_usd[0], "at low volume, paying per token wins"
+gpu = scenarios["1 GPU server (assumed)"]
+assert gpu.break_even_volume is not None and gpu.per_hour_usd[-1] < gpu.per_token_usd[-1]
+
+# %% [markdown]
+# The comparison is only fair at **equal quality**: the local model here is far weaker than the hosted
+# one, and a GPU server that matches the hosted model's quality needs a bigger model (and fewer
+# requests per second). Also count what the staircase leaves out: engineers' time, on-call, and the
+# second replica you want for availability (`min_replicas=2`).
+#
+# ## 7. Capacity planning: replicas for a target load and p95
+# Take the load curve measured on *one* replica, pick the highest-throughput concurrency whose p95 still
+# meets the objective, plan each replica at 70 % of it (headroom for bursts and for a replica being
+# replaced), and divide. The objective is derived from this run's own numbers so the plan is feasible
+# on whatever machine runs it.
+
+# %%
+TARGET_RPS = 5.0
+P95_OBJECTIVE = round(1.5 * server_report.at(1).p95_s, 2)
+plan = deploy.plan_capacity(server_report.curve, TARGET_RPS, P95_OBJECTIVE, headroom=0.7)
+print(plan.describe())
+try:
+    deploy.plan_capacity(server_report.curve, TARGET_RPS, p95_target_s=0.5 * server_report.at(1).p95_s)
+except ValueError as err:
+    print("a tighter objective:", err)
+
+# %%
+fastest = max(r.throughput_rps for r in server_report.curve)
+assert plan.replicas >= math.ceil(TARGET_RPS / fastest) and plan.p95_s <= P95_OBJECTIVE
+
+# %% [markdown]
+# ### Exercise: replicas and break-even by hand
+# Write the two formulas behind the cells above. `ex.hint()` helps.
+
+# %%
+ex = exercise("nb03.replicas")
+
+
+def replicas_needed(target_rps: float, per_replica_rps: float, headroom: float) -> int:
+    raise NotImplementedError  # your code here
+
+
+ex.check(replicas_needed)
+
+# %%
+ex2 = exercise("nb03.break_even")
+
+
+def break_even_requests(usd_per_hour: float, replicas: int, usd_per_request: float) -> float:
+    raise NotImplementedError  # your code here
+
+
+ex2.check(break_even_requests)
+
+# %% [markdown]
+# ## 8. The same client code, any server
+# Every deployment above was called with the official `openai` client; only `base_url` and the model
+# name changed. That is the whole migration path:
+#
+# | serve with | start it (on a GPU box) | then |
+# |---|---|---|
+# | vLLM | `vllm serve Qwen/Qwen2.5-7B-Instruct --port 8000` | `OPENAI_BASE_URL=http://box:8000/v1` |
+# | SGLang | `python -m sglang.launch_server --model-path Qwen/Qwen2.5-7B-Instruct --port 30000` | `OPENAI_BASE_URL=http://box:30000/v1` |
+# | TGI | `docker run ghcr.io/huggingface/text-generation-inference --model-id Qwen/Qwen2.5-7B-Instruct` | `OPENAI_BASE_URL=http://box:8080/v1` |
+# | llama.cpp | `llama-server -m model.gguf --port 8080` (what runs here) | `OPENAI_BASE_URL=http://box:8080/v1` |
+# | a hosted provider | — | `OPENAI_API_KEY=...` (and its base URL if not OpenAI) |
+#
+# In code, a deployment is a `Provider(name, base_url, model)`; `Provider.current()` is whatever the
+# environment points `llm.client()` at. What changes in production is everything *around* the call:
+#
+# * **cold starts** — a new replica is useless until it has loaded the model (measured above); scale
+#   out *before* the queue builds, or keep a warm minimum;
+# * **autoscaling** — on queue depth or busy slots (`llamacpp:requests_processing` above), not CPU;
+# * **rate limits** — hosted providers answer 429 with a `Retry-After`; honour it, and spill over;
+# * **fallbacks with retries and timeouts** — every call has a deadline; a provider that keeps failing
+#   is skipped for a while (a circuit breaker).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+spike_rps = 2 * TARGET_RPS
+print(f"A new replica takes {cold.first_token_s:.1f} s to serve its first token; during a spike to "
+      f"{spike_rps:.0f} req/s that is {spike_rps * cold.first_token_s:.0f} requests queued or shed per replica added.")
+
+# %% [markdown]
+# ## 9. A fallback chain against failing endpoints
+# Three real HTTP endpoints: one answers **500**, one **hangs**, and the local server works. The chain
+# retries the 500 with exponential backoff, gives the hanging one a 1-second deadline, and lands on the
+# local server. Every attempt is a real request, and each lands in the ledger.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+with StubEndpoint("500") as broken, StubEndpoint("hang", hang_s=30) as hanging:
+    chain = FallbackChain([Provider("primary (500s)", broken.url, "m"),
+                           Provider("secondary (hangs)", hanging.url, "m", timeout_s=1.0),
+                           Provider("local", server.url, ALIAS, timeout_s=300)],
+                          RetryPolicy(max_attempts=3, backoff_s=0.1, breaker_threshold=1, breaker_cooldown_s=60))
+    first = chain.create(messages=MESSAGES, max_tokens=16, temperature=0)
+    second = chain.create(messages=MESSAGES, max_tokens=16, temperature=0)
+print(pd.DataFrame([a.__dict__ for a in first.attempts]).round(3).to_string(index=False))
+print(f"\nfirst call {first.latency_s:.2f} s via {first.provider}; second call {second.latency_s:.2f} s "
+      f"(broken providers skipped: {[a.outcome for a in second.attempts[:2]]})")
+
+# %%
+assert first.provider == second.provider == "local" and first.text.strip()
+assert [a.outcome for a in first.attempts] == ["http 500"] * 3 + ["timeout", "ok"]
+assert first.latency_s < 30, "the hang cost one 1-second timeout, not the full hang"
+assert second.attempts[0].outcome == "skipped (circuit open)" and second.latency_s < first.latency_s
+
+# %% [markdown]
+# ### Rate limits: spill over instead of failing
+# A provider allows 3 requests a minute. Six requests arrive at once. Alone, half fail with 429; in a
+# chain with the local server behind it, every request is served.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+with StubEndpoint("ok", rate_limit_rpm=3, output_tokens=4) as limited:
+    alone = deploy.provider_client(Provider("limited", limited.url, "m"))
+    outcomes = deploy.load_test(http_call(alone, "m"), concurrency=1, requests=6)
+    spill = FallbackChain([Provider("limited", limited.url, "m"), Provider("local", server.url, ALIAS, timeout_s=300)],
+                          RetryPolicy(max_attempts=1))
+    served_by = [spill.create(messages=MESSAGES, max_tokens=4).provider for _ in range(6)]
+print(f"alone: {outcomes.errors} of 6 failed; with spill-over: served by {served_by}")
+
+# %%
+assert outcomes.errors == 3 and len(served_by) == 6 and "local" in served_by
+edge.close()
+if llm.backend() == "embedded":
+    hosted_stub.stop()
+
+# %% [markdown]
+# ## What to take away
+# * Measure deployments with the same workload; TTFT, throughput and p95 move in different directions
+#   as concurrency rises.
+# * Self-hosting is a staircase of fixed costs; paying per token is a line. Find your volume on the plot.
+# * Plan capacity from a measured load curve and a p95 objective, with headroom.
+# * Keep the client code the same and move the resilience — deadlines, retries with backoff, circuit
+#   breakers, spill-over — into one place (`labkit.deploy.FallbackChain`).
+#
+# ## The ledger of this notebook
+# HTTP calls (self-hosted, hosted, fallback drills) are in the ledger; the in-process calls are not.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+totals = llm.ledger.totals()
+print(f"{totals['calls']} calls, {totals['input_tokens']} input + {totals['output_tokens']} output tokens, "
+      f"${totals['cost_usd']:.6f}, {totals['latency_s']:.1f} s in model calls")
+llm.ledger.summary()
