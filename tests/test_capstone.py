@@ -124,3 +124,31 @@ def test_the_cost_cap_holds_under_concurrency_and_billed_retries(embedded, tmp_p
     assert recorded <= cap + 1e-12 and sum(o.charged_usd for o in outcomes) <= cap + 1e-12
     assert any(o.attempts > 1 for o in outcomes), "retries must have happened"
     assert any(o.status == "degraded" for o in outcomes), "the cap must have been reached"
+
+
+@pytest.mark.server
+def test_check_grades_findings_from_the_traces_without_naming_the_answer(
+        embedded, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from labkit import cli
+
+    cfg = world.CapstoneConfig(days=3, seed=1, scale=0.02)  # every planted defect is on from day 2
+    run_dir = tmp_path / "week"
+    result = world.run(cfg, out_dir=run_dir, reuse=False, progress=False)
+    planted = {d.kind for d in bugs.Defects.for_seed(cfg.seed, cfg.days).planted}
+    found = grade.find_bugs(run_dir)
+    assert found and {f["bug"] for f in found} <= planted  # the traces show only what was planted
+    verdict = grade.grade(found, run_dir)
+    assert all(f.correct for f in verdict.findings)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"findings": found}))
+    assert cli.main(["capstone", "check", str(good), "--run", str(run_dir)]) == (0 if verdict.passed else 1)
+    wrong_kind = next(k for k in bugs.KINDS if k not in planted)
+    wrong = [{"bug": wrong_kind, "trace_ids": [result.outcomes[0].trace_id], "day": 1},
+             {**found[0], "day": found[0]["day"] + 1}]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"findings": wrong}))
+    capsys.readouterr()
+    assert cli.main(["capstone", "check", str(bad), "--run", str(run_dir)]) == 1
+    said = capsys.readouterr().out
+    assert "does not show this kind" in said and "start day" in said
+    assert not (planted - {found[0]["bug"]}) & set(said.replace(":", " ").split())  # other planted kinds unnamed
