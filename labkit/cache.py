@@ -899,35 +899,27 @@ def read_pairs(path: str | Path) -> list[CachePair]:
     Raises:
         ValueError: a line is not JSON or lacks a field; the message names the file and line.
     """
+    from labkit import data
+
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist; give a JSONL file of {{id, cached, incoming, should_hit}}")
     pairs: list[CachePair] = []
     seen: set[str] = set()
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                raise ValueError(f"{path}:{lineno}: not valid JSON ({exc})") from None
-            if not isinstance(row, dict):
-                raise ValueError(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}")
-            missing = [k for k in ("id", "cached", "incoming", "should_hit") if k not in row]
-            if missing:
-                raise ValueError(f"{path}:{lineno}: missing field(s) {missing}; each line needs "
-                                 f"id, cached, incoming, should_hit")
-            if not isinstance(row["should_hit"], bool):
-                raise ValueError(f"{path}:{lineno}: should_hit must be true or false, got {row['should_hit']!r}")
-            for k in ("cached", "incoming"):
-                if not isinstance(row[k], str) or not row[k].strip():
-                    raise ValueError(f"{path}:{lineno}: {k} must be a non-empty string")
-            pid = str(row["id"])
-            if pid in seen:
-                raise ValueError(f"{path}:{lineno}: duplicate id {pid!r}")
-            seen.add(pid)
-            pairs.append(CachePair(pid, row["cached"], row["incoming"], row["should_hit"], str(row.get("kind", ""))))
+    shape = '{"id", "cached", "incoming", "should_hit"}'
+    for lineno, row in data.jsonl_objects(path, shape):
+        where = f"{path}, line {lineno}"
+        missing = [k for k in ("id", "cached", "incoming", "should_hit") if k not in row]
+        if missing:
+            raise ValueError(f"{where}: missing field(s) {missing}; each line needs id, cached, incoming, should_hit")
+        if not isinstance(row["should_hit"], bool):
+            raise ValueError(f"{where}: should_hit must be true or false, got {row['should_hit']!r}")
+        for k in ("cached", "incoming"):
+            if not isinstance(row[k], str) or not row[k].strip():
+                raise ValueError(f"{where}: {k} must be a non-empty string")
+        pid = str(row["id"])
+        if pid in seen:
+            raise ValueError(f"{where}: duplicate id {pid!r}")
+        seen.add(pid)
+        pairs.append(CachePair(pid, row["cached"], row["incoming"], row["should_hit"], str(row.get("kind", ""))))
     if not pairs:
         raise ValueError(f"{path} holds no pairs")
     return pairs

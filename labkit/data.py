@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,14 +152,43 @@ def records(name: str, split: str | None = None) -> builtins.list[dict[str, Any]
     if split not in sheet.files:
         raise DatasetNotFound(f"dataset {name!r} has splits {sorted(sheet.files)}, not {split!r}")
     file = sheet.path.parent / sheet.files[split]
-    out = []
-    with file.open(encoding="utf-8") as f:
+    out = [row for _, row in jsonl_objects(file, f"row of the {name!r} dataset")]
+    return out
+
+
+def jsonl_objects(path: str | Path, shape: str, problems: builtins.list[str] | None = None,
+                  ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line number, object)`` for every non-blank line of a JSONL file of JSON objects.
+
+    The one reader behind the ``labkit`` commands that take JSONL; each checks its own fields.
+
+    Args:
+        path: the file.
+        shape: what a line should look like, for the error message, e.g. ``'{"id": "1", "text": "..."}'``.
+        problems: when given, a line that is not a JSON object is described here (``"line N: ..."``) and
+            skipped, so a caller can report every bad line at once; otherwise the first one raises.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: a line is not JSON, or not an object; the message names the file, the line and the
+            expected shape.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist; give a JSONL file with one {shape} per line")
+    with path.open(encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
-                out.append(json.loads(line))
+                row = json.loads(line)
+                problem = None if isinstance(row, dict) else f"expected a JSON object like {shape}, got " \
+                                                                f"{type(row).__name__}"
             except ValueError as exc:
-                raise ValueError(f"{file}:{lineno}: not valid JSON ({exc})") from None
-    return out
-
+                problem = f"not valid JSON ({exc}); each line must be an object like {shape}"
+            if problem is None:
+                yield lineno, row
+            elif problems is not None:
+                problems.append(f"line {lineno}: {problem}")
+            else:
+                raise ValueError(f"{path}, line {lineno}: {problem}")

@@ -21,23 +21,20 @@ class MalformedLine(ValueError):
 
 
 def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                raise MalformedLine(f"{path}:{lineno}: not valid JSON ({exc.__class__.__name__}: {exc}); "
-                                    f"each line must be an object like {{\"id\": \"1\", \"text\": \"...\"}}") from None
-            if not isinstance(row, dict):
-                raise MalformedLine(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}")
+    from labkit import data
+
+    try:
+        for lineno, row in data.jsonl_objects(path, '{"id": "1", "text": "..."}'):
             if "id" not in row:
-                raise MalformedLine(f"{path}:{lineno}: missing \"id\"")
+                raise MalformedLine(f"{path}, line {lineno}: missing \"id\"")
             if not isinstance(row.get("text"), str):
                 got = "missing" if "text" not in row else type(row["text"]).__name__
-                raise MalformedLine(f"{path}:{lineno}: \"text\" must be a string ({got})")
+                raise MalformedLine(f"{path}, line {lineno}: \"text\" must be a string ({got})")
             yield lineno, row
+    except MalformedLine:
+        raise
+    except ValueError as exc:  # not JSON, or not an object
+        raise MalformedLine(str(exc)) from None
 
 
 def redact_file(path: str | Path, out: IO[str], types: list[str] | None = None) -> Counter[str]:

@@ -30,39 +30,30 @@ def read_requests(path: Path) -> list[dict[str, Any]]:
         FileNotFoundError: no such file.
         ValueError: a malformed line; the message names the file, the line and the fix.
     """
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist")
+    from labkit import data
+
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            where = f"{path} line {lineno}"
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                raise ValueError(f"{where}: not valid JSON ({exc})") from None
-            if not isinstance(row, dict):
-                raise ValueError(f"{where}: each line must be a JSON object with {list(FIELDS)}")
-            missing = [k for k in FIELDS if k not in row]
-            if missing:
-                raise ValueError(f"{where}: missing field(s) {missing}; each line needs {list(FIELDS)}")
-            if not isinstance(row["id"], (str, int)) or isinstance(row["id"], bool):
-                raise ValueError(f"{where}: 'id' must be a string or an integer")
-            for key in ("question", "answer"):
-                if not isinstance(row[key], str):
-                    raise ValueError(f"{where}: '{key}' must be a string, got {type(row[key]).__name__}")
-            if not row["answer"].strip():
-                raise ValueError(f"{where}: 'answer' is empty")
-            ctx = row["context"]
-            if not (isinstance(ctx, str) or isinstance(ctx, list) and all(isinstance(c, str) for c in ctx)):
-                raise ValueError(f"{where}: 'context' must be a string or a list of strings")
-            key_id = str(row["id"])
-            if key_id in seen:
-                raise ValueError(f"{where}: id {key_id!r} repeats line {seen[key_id]}; ids must be unique")
-            seen[key_id] = lineno
-            rows.append(row)
+    for lineno, row in data.jsonl_objects(path, '{"id", "context", "question", "answer"}'):
+        where = f"{path}, line {lineno}"
+        missing = [k for k in FIELDS if k not in row]
+        if missing:
+            raise ValueError(f"{where}: missing field(s) {missing}; each line needs {list(FIELDS)}")
+        if not isinstance(row["id"], (str, int)) or isinstance(row["id"], bool):
+            raise ValueError(f"{where}: 'id' must be a string or an integer")
+        for key in ("question", "answer"):
+            if not isinstance(row[key], str):
+                raise ValueError(f"{where}: '{key}' must be a string, got {type(row[key]).__name__}")
+        if not row["answer"].strip():
+            raise ValueError(f"{where}: 'answer' is empty")
+        ctx = row["context"]
+        if not (isinstance(ctx, str) or isinstance(ctx, list) and all(isinstance(c, str) for c in ctx)):
+            raise ValueError(f"{where}: 'context' must be a string or a list of strings")
+        key_id = str(row["id"])
+        if key_id in seen:
+            raise ValueError(f"{where}: id {key_id!r} repeats line {seen[key_id]}; ids must be unique")
+        seen[key_id] = lineno
+        rows.append(row)
     if not rows:
         raise ValueError(f"{path} has no lines to score")
     return rows

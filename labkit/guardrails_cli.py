@@ -28,39 +28,28 @@ def read_requests(path: Path) -> list[dict[str, Any]]:
         FileNotFoundError: the file does not exist.
         ValueError: one or more lines are malformed; the message names each bad line and why.
     """
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist")
+    from labkit import data
+
     problems: list[str] = []
     out: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            if not isinstance(obj, dict):
-                problems.append(f"line {lineno}: expected a JSON object with 'id' and 'text', got {type(obj).__name__}")
-                continue
-            missing = [k for k in ("id", "text") if k not in obj]
-            if missing:
-                problems.append(f"line {lineno}: missing {', '.join(repr(m) for m in missing)}")
-                continue
-            if not isinstance(obj["text"], str):
-                problems.append(f"line {lineno}: 'text' must be a string, got {type(obj['text']).__name__}")
-                continue
-            if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):
-                problems.append(f"line {lineno}: 'id' must be a string or an integer, got {type(obj['id']).__name__}")
-                continue
-            key = str(obj["id"])
-            if key in seen:
-                problems.append(f"line {lineno}: id {obj['id']!r} repeats line {seen[key]}")
-                continue
-            seen[key] = lineno
-            out.append({"id": obj["id"], "text": obj["text"], "line": lineno})
+    for lineno, obj in data.jsonl_objects(path, '{"id": ..., "text": "..."}', problems=problems):
+        missing = [k for k in ("id", "text") if k not in obj]
+        if missing:
+            problems.append(f"line {lineno}: missing {', '.join(repr(m) for m in missing)}")
+            continue
+        if not isinstance(obj["text"], str):
+            problems.append(f"line {lineno}: 'text' must be a string, got {type(obj['text']).__name__}")
+            continue
+        if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):
+            problems.append(f"line {lineno}: 'id' must be a string or an integer, got {type(obj['id']).__name__}")
+            continue
+        key = str(obj["id"])
+        if key in seen:
+            problems.append(f"line {lineno}: id {obj['id']!r} repeats line {seen[key]}")
+            continue
+        seen[key] = lineno
+        out.append({"id": obj["id"], "text": obj["text"], "line": lineno})
     if problems:
         shown = "\n  ".join(problems[:20])
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""

@@ -234,13 +234,13 @@ def test_read_pairs_names_the_bad_line(tmp_path: Path) -> None:
     bad = _write_pairs(tmp_path / "p.jsonl", [ok])
     with bad.open("a", encoding="utf-8") as f:
         f.write("{not json\n")
-    with pytest.raises(ValueError, match=r"p\.jsonl:2: not valid JSON"):
+    with pytest.raises(ValueError, match=r"p\.jsonl, line 2: not valid JSON"):
         cache.read_pairs(bad)
     _write_pairs(bad, [ok, {"id": "2", "cached": "a", "incoming": "b"}])
-    with pytest.raises(ValueError, match=r":2: missing field\(s\) \['should_hit'\]"):
+    with pytest.raises(ValueError, match=r"line 2: missing field\(s\) \['should_hit'\]"):
         cache.read_pairs(bad)
     _write_pairs(bad, [ok, {**ok, "id": "2", "should_hit": "yes"}])
-    with pytest.raises(ValueError, match=":2: should_hit must be true or false"):
+    with pytest.raises(ValueError, match="line 2: should_hit must be true or false"):
         cache.read_pairs(bad)
     _write_pairs(bad, [ok, ok])
     with pytest.raises(ValueError, match="duplicate id"):
@@ -296,4 +296,4 @@ def test_cli_cache_eval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "false-hit rate" in out and "threshold 0.50" in out
     (tmp_path / "bad.jsonl").write_text('{"id": "x"}\n', encoding="utf-8")
     assert cli.main(["cache", "eval", str(tmp_path / "bad.jsonl")]) == 2
-    assert "bad.jsonl:1" in capsys.readouterr().err
+    assert "bad.jsonl, line 1" in capsys.readouterr().err

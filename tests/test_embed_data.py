@@ -62,7 +62,7 @@ def test_missing_dataset_and_split_name_the_alternatives(tiny_root: Path) -> Non
 
 def test_bad_jsonl_line_is_named(tiny_root: Path) -> None:
     (tiny_root / "toy" / "rows.jsonl").write_text('{"id": 1}\nnot json\n')
-    with pytest.raises(ValueError, match="rows.jsonl:2"):
+    with pytest.raises(ValueError, match="rows.jsonl, line 2: not valid JSON"):
         data.records("toy")
 
 

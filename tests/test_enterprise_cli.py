@@ -52,7 +52,7 @@ def test_malformed_lines_are_named(tmp_path: Path, capsys: pytest.CaptureFixture
     dst = tmp_path / "out.jsonl"
     assert cli.main(["pii", str(src), "--out", str(dst)]) == 2
     err = capsys.readouterr().err
-    assert f"{src}:2:" in err and words in err
+    assert f"{src}, line 2:" in err and words in err
     assert not dst.exists() and not list(tmp_path.glob("*.tmp"))  # no half-written output
 
 

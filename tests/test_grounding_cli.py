@@ -46,7 +46,7 @@ def test_ground_writes_to_a_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("line", "message"), [
     ("not json", "line 2: not valid JSON"),
-    ('["a list"]', "line 2: each line must be a JSON object"),
+    ('["a list"]', "line 2: expected a JSON object"),
     ('{"id": "x", "context": "c"}', "line 2: missing field(s) ['question', 'answer']"),
     ('{"id": "x", "context": 3, "question": "q", "answer": "a"}', "line 2: 'context' must be a string or a list"),
     ('{"id": "x", "context": "c", "question": "q", "answer": "  "}', "line 2: 'answer' is empty"),
