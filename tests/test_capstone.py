@@ -101,7 +101,7 @@ def test_the_cost_cap_holds_under_concurrency_and_billed_retries(embedded, tmp_p
     from labkit.capstone.faults import FaultProxy
     from labkit.rag import RagApp, RagConfig
 
-    cap = 0.00025
+    cap = 0.0012  # a handful of reservations: each is an upper bound of ~0.0002, a real call costs ~0.00004
     cfg = world.CapstoneConfig(days=1, seed=4, scale=0.02, planted=0, daily_cap_usd=cap, per_user_cap_usd=cap)
     requests = [r for r in world.build_traffic(cfg) if r.kind != "attack"][:24]
     clock = world.ServingClock(world.START)
