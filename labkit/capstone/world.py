@@ -33,7 +33,7 @@ from labkit.capstone.faults import FaultProxy, FaultSchedule, FaultWindow
 
 ROUTES = ("/v1/chat", "/v1/api/ask")
 START = datetime(2025, 10, 20, tzinfo=UTC)  # a Monday; the knowledge base is dated 2025-10-20
-DEFAULT_SCALE = 0.05
+DEFAULT_SCALE = 0.04
 HOUR_S = 3600.0
 
 # Written for this project: questions that carry personal data, as users really paste it.
@@ -68,12 +68,15 @@ class CapstoneConfig:
         max_retries: retries of a failed model call.
         planted: how many defects to plant (0 for a clean reference week).
         k, max_tokens: the RAG app's retrieval depth and answer cap.
+        trim_words: each retrieved chunk is cut to about this many words, keeping the sentences that
+            share words with the question (``routing.trim_context``, the lever measured in notebook 01:
+            fewer prompt tokens at about the same quality); None sends whole chunks.
     """
 
     days: float = 7.0
     seed: int = 0
     scale: float = DEFAULT_SCALE
-    daily_cap_usd: float = 0.0015
+    daily_cap_usd: float = 0.0008
     per_user_cap_usd: float = 0.0004
     attack_share: float = 0.06
     pii_share: float = 0.04
@@ -83,6 +86,7 @@ class CapstoneConfig:
     planted: int = 3
     k: int = 3
     max_tokens: int = 48
+    trim_words: int | None = 35
 
     def __post_init__(self) -> None:
         if not 0 < self.days <= 14:
@@ -96,6 +100,8 @@ class CapstoneConfig:
             raise ValueError("caps must be > 0")
         if self.max_retries < 0 or self.client_timeout_s <= 0:
             raise ValueError("max_retries must be >= 0 and client_timeout_s > 0")
+        if self.trim_words is not None and self.trim_words < 5:
+            raise ValueError(f"trim_words must be >= 5 (or None for whole chunks), got {self.trim_words}")
 
 
 @dataclass
@@ -347,6 +353,7 @@ class CapstoneService:
 
     def _serve(self, req: Any, route: str, root: Any, out: Outcome) -> None:
         from labkit import rag as rag_mod
+        from labkit import routing
         from labkit.guardrails import GuardContext
 
         question = req.question
@@ -379,6 +386,8 @@ class CapstoneService:
             hits = self.rag.retrieve(question, tenant=req.tenant)
             s.set_attribute("rag.retrieved_ids", [h.document_id for h in hits])
         out.retrieved_ids = list(dict.fromkeys(h.document_id for h in hits))
+        if self.cfg.trim_words is not None:
+            hits = routing.trim_context(hits, question, self.cfg.trim_words)
         msgs = rag_mod.prompts.messages(rag_mod.prompt(version), question, hits)
         out.context = rag_mod.prompts.format_context(hits)
         with self._step("rag.generate", "internal", **{"rag.prompt_version": version}):

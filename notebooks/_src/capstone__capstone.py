@@ -6,7 +6,7 @@
 # against the cap, p50/p95 latency, cache hit rate, guard blocks by layer, online grounding scores with
 # intervals, drift alerts and errors by cause. Then you read the traces and find the planted bugs.
 #
-# **Time to run:** about 5 minutes on 2 CPU cores at the default scale (the week runs once; the
+# **Time to run:** about 4 minutes on 2 CPU cores at the default scale (the week runs once; the
 # solution notebook reuses it). **Needs:** nothing — no API key, no network.
 #
 # The brief: *take the RAG app, add end-to-end evals, production observability, two layers of
@@ -72,7 +72,8 @@ report.plot(rep);
 rep.eval_daily
 
 # %%
-assert len(rep.eval_daily) >= 5 and (rep.eval_daily["low"] <= rep.eval_daily["grounding"]).all()
+with_interval = rep.eval_daily.dropna()  # a day with one judged answer has no interval
+assert len(rep.eval_daily) >= 5 and (with_interval["low"] <= with_interval["grounding"]).all()
 print(f"check 2 passed: grounding scored on {int(rep.eval_daily['n'].sum())} sampled answers over "
       f"{len(rep.eval_daily)} days")
 

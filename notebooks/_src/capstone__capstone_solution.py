@@ -5,7 +5,7 @@
 # it first appears, found with queries over the span store only — then the grader's verdict.
 #
 # **Time to run:** under 1 minute when the week from `capstone.ipynb` is on disk (it is reused),
-# about 5 minutes otherwise. **Needs:** nothing — no API key, no network.
+# about 4 minutes otherwise. **Needs:** nothing — no API key, no network.
 #
 # The method: a defect is a claim about behaviour, so turn each suspicion into a query over spans,
 # look at one trace that matches, and find the first day a trace matches.
