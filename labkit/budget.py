@@ -17,6 +17,7 @@ a week of spending on a virtual clock.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sqlite3
 import threading
@@ -144,25 +145,17 @@ class Budget:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """An IMMEDIATE transaction: it takes the write lock before reading, so check-then-insert is atomic."""
-        if self._memory_conn is not None:
-            with self._memory_lock:
-                conn = self._memory_conn
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-            return
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        # ":memory:" is one connection shared by every thread, so it also needs a lock
+        shared = self._memory_conn
+        conn = shared if shared is not None else self._conn()
+        with self._memory_lock if shared is not None else contextlib.nullcontext():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     # -- accounting --------------------------------------------------------------------------
     def _counted(self, conn: sqlite3.Connection, user: str | None, now: float) -> tuple[float, float, int]:

@@ -451,10 +451,7 @@ class SpanStore:
         where, params = self._span_filters(trace_id, name, category, model, operation, errors, min_duration_ms,
                                            max_duration_ms, min_cost_usd, start, end)
         sql = f"SELECT * FROM spans{where} ORDER BY start_ns, rowid"
-        if limit is not None:
-            if limit < 1:
-                raise ValueError(f"limit must be >= 1, got {limit}")
-            sql += f" LIMIT {int(limit)}"
+        sql += _limit_clause(limit)
         return [self._span(r) for r in self._select(sql, params)]
 
     @staticmethod
@@ -548,10 +545,7 @@ class SpanStore:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         order = f"{duration} DESC" if slowest_first else "start_ns, trace_id"
         sql = f"SELECT *, {duration} AS duration_ns FROM traces{where} ORDER BY {order}"
-        if limit is not None:
-            if limit < 1:
-                raise ValueError(f"limit must be >= 1, got {limit}")
-            sql += f" LIMIT {int(limit)}"
+        sql += _limit_clause(limit)
         return [self._trace(r) for r in self._select(sql, params)]
 
     @staticmethod
@@ -700,3 +694,12 @@ class SQLiteSpanExporter(SpanExporter):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
+
+
+def _limit_clause(limit: int | None) -> str:
+    """`` LIMIT n`` for a row cap (none for None); a cap below 1 is an error."""
+    if limit is None:
+        return ""
+    if limit < 1:
+        raise ValueError(f"limit must be >= 1, got {limit}")
+    return f" LIMIT {int(limit)}"
