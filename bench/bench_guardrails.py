@@ -7,6 +7,8 @@
   prompts with alarming words written for this project) plus every golden question.
 * Latency per guard (p50/p95 wall milliseconds, every guard run on every prompt), and of the layer
   as served (guards stop at the first block). The LLM is not involved.
+* The similarity guard's two prompt representations side by side: word n-gram TF-IDF (the default,
+  chosen out of fold on the train split) and MiniLM sentence embeddings, each in the same layer.
 * Beside the guards, two baselines: a length-only rule (threshold from the train split) and the
   third-party ``prompt-guardrail`` model (training data unpublished, so its number may be memorised).
 
@@ -97,6 +99,11 @@ def run(progress: bool = False) -> dict:
     report = evaluate(pipe, rows, progress=progress)
     # The same layer with the cascade off: the similarity guard embeds every prompt.
     forced = evaluate(guardrails.input_pipeline(model, cascade=False), rows, progress=progress)
+    # The same layer with MiniLM as the similarity guard's representation (the default was chosen on train).
+    t1 = time.perf_counter()
+    minilm_model = detectors.default_model("minilm", progress=progress)
+    minilm_fit_s = time.perf_counter() - t1
+    minilm = evaluate(guardrails.input_pipeline(minilm_model).warm_up(), rows, progress=progress)
     load_after = os.getloadavg()
 
     served = [_served_ms(r["result"]) for r in report.rows]
@@ -132,8 +139,8 @@ def run(progress: bool = False) -> dict:
         threads = None
     train_rows = guardrails.eval_rows("train", golden=False)
     result = {
-        "method": ("input layer = size, normalize, pii, heuristics, classifier, similarity (cascade: embeds only "
-                   "prompts the cheaper guards are unsure of); detectors fitted on the train split, thresholds chosen "
+        "method": ("input layer = size, normalize, pii, heuristics, classifier, similarity (word n-gram TF-IDF "
+                   "nearest neighbours; cascade: runs only for prompts the cheaper guards are unsure of); detectors fitted on the train split, thresholds chosen "
                    "out of fold so the layer blocks <= 2.5 % of benign train prompts; every guard run on every test "
                    "prompt (served latency = guards up to the first block); 95 % Wilson intervals"),
         "data": {"attacks_test": sum(r["label"] == "attack" for r in rows),
@@ -163,6 +170,16 @@ def run(progress: bool = False) -> dict:
             "all_guards_p50_ms": round(forced.latency()["p50_ms"], 3),
             "all_guards_p95_ms": round(forced.latency()["p95_ms"], 3),
             "served_p95_ms": round(float(np.percentile([_served_ms(r["result"]) for r in forced.rows], 95)), 3)},
+        "similarity_representations": {
+            name: {"detection_jailbreak_set": _rate(rep.detection()), "false_positives_benign": _rate(rep.false_positives()),
+                   "similarity_alone": {"detection": _rate(rep.detection("similarity")),
+                                        "false_positives": _rate(rep.false_positives("similarity"))},
+                   "similarity_p95_ms_when_it_runs": round(float(np.percentile(
+                       [v.ms for r in rep.rows for v in r["result"].verdicts
+                        if v.guard == "similarity" and not v.details.get("skipped")] or [0.0], 95)), 3),
+                   "served_p95_ms": round(float(np.percentile([_served_ms(r["result"]) for r in rep.rows], 95)), 3),
+                   "calibration_on_train_layer": m.calibration["layer"]}
+            for name, rep, m in (("words (default)", report, model), ("minilm", minilm, minilm_model))},
         "similarity_escalated_share": round(sum(not r["result"].verdict("similarity").details.get("skipped", False)
                                                 for r in report.rows) / len(report.rows), 4),
         "by_kind": report.to_dict()["by_kind"],
@@ -178,7 +195,8 @@ def run(progress: bool = False) -> dict:
                         "load_avg_after": [round(x, 2) for x in load_after], "cpus": os.cpu_count(),
                         "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
                         "torch_threads": threads, "machine": platform.machine(), "python": platform.python_version(),
-                        "detector_load_or_fit_s": round(fit_s, 1)},
+                        "detector_load_or_fit_s": round(fit_s, 1),
+                        "minilm_detector_load_or_fit_s": round(minilm_fit_s, 1)},
     }
     result["targets"] = [
         {"name": "jailbreak-set detection (test)", "value": round(det.rate, 4), "target": f">= {TARGET_DETECTION}",

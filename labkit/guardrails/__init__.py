@@ -8,7 +8,7 @@
 Input layer (cheapest first): :class:`SizeGuard`, :class:`NormalizeGuard` (confusables, invisible
 characters, base64/hex/ROT13/... decoded into views), :class:`PIIGuard`, :class:`HeuristicGuard`,
 :class:`ClassifierGuard` (TF-IDF + logistic regression trained at first use on the shipped train
-split), :class:`SimilarityGuard` (MiniLM cosine to known attacks).
+split), :class:`SimilarityGuard` (nearest known attack vs nearest benign prompt; word n-grams or MiniLM).
 
 Output layer: :class:`SchemaGuard` (and :func:`structured_call`, JSON-schema mode with a bounded repair
 loop), :class:`PIIGuard`, :class:`ToxicityGuard`, :class:`GroundednessGuard` (adapter to

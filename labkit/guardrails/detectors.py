@@ -2,8 +2,12 @@
 
 * :class:`ClassifierGuard` — TF-IDF over words and character n-grams into a logistic regression
   (scikit-learn), fitted on ``datasets/attacks`` and ``datasets/benign`` (train split only).
-* :class:`SimilarityGuard` — cosine similarity (all-MiniLM-L6-v2 via :mod:`labkit.embed`) between the
-  prompt and a bank of known attacks from the same train split.
+* :class:`SimilarityGuard` — nearest neighbours: is the prompt closer to a known attack than to any
+  known benign prompt (banks from the same train split)? Two representations of a prompt:
+  ``"words"`` (default; word 1–2-gram TF-IDF, cosine, under a millisecond) and ``"minilm"``
+  (all-MiniLM-L6-v2 sentence embeddings via :mod:`labkit.embed`, tens of milliseconds on 2 cores).
+  The default was chosen on the *train* split, out of fold (never on the test split): in the layer
+  both caught 86.1 % of train attacks at the same false-positive rate, so the cheap one wins.
 * :class:`PromptGuardrailGuard` — the third-party ``prompt-guardrail`` TF-IDF model, as a baseline.
   Its training data are not published, so a good score on our test set may be memorised; it is
   not in the default pipeline.
@@ -30,12 +34,13 @@ import numpy as np
 
 from labkit.guardrails.core import Guard, GuardContext, Verdict
 
-__all__ = ["ClassifierGuard", "DetectorModel", "PromptGuardrailGuard", "SimilarityGuard", "default_model",
-           "fit", "training_rows", "windows"]
+__all__ = ["ClassifierGuard", "DetectorModel", "MiniLM", "PromptGuardrailGuard", "SimilarityGuard", "default_model",
+           "WordGrams", "fit", "representation", "training_rows", "windows"]
 
-MODEL_VERSION = "g4-detectors-5"
+MODEL_VERSION = "g4-detectors-6"
+REPRESENTATIONS = ("words", "minilm")
 _lock = threading.Lock()
-_default: DetectorModel | None = None
+_defaults: dict[str, DetectorModel] = {}  # fitted default detectors, by representation
 
 
 def cache_dir() -> Path:
@@ -75,6 +80,60 @@ def _fold(key: str, folds: int) -> int:
     return int(hashlib.sha1(key.encode()).hexdigest(), 16) % folds
 
 
+class WordGrams:
+    """Word 1–2-gram TF-IDF vectors (L2-normalised, sparse): a prompt representation that costs under a
+    millisecond and needs no model. Fitted on texts (vocabulary and IDF); no labels are used. Every word
+    seen once is kept (``min_df=1``): a rare word shared with a known attack template is the signal."""
+
+    name = "words"
+
+    def __init__(self) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.vectorizer = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True,
+                                          token_pattern=r"(?u)\b\w+\b", dtype=np.float32)
+
+    def fit(self, texts: list[str]) -> WordGrams:
+        self.vectorizer.fit(texts)
+        return self
+
+    def encode(self, texts: list[str]) -> Any:
+        return self.vectorizer.transform(texts).tocsr()
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2 sentence embeddings (384-d, normalised) from :mod:`labkit.embed`; nothing to fit."""
+
+    name = "minilm"
+
+    def fit(self, texts: list[str]) -> MiniLM:
+        return self
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        from labkit import embed
+
+        return embed.encode(texts, batch_size=64)
+
+
+def representation(name: str) -> WordGrams | MiniLM:
+    """A new, unfitted prompt representation by name: "words" or "minilm"."""
+    if name == "words":
+        return WordGrams()
+    if name == "minilm":
+        return MiniLM()
+    raise ValueError(f"unknown representation {name!r}; use one of {', '.join(REPRESENTATIONS)}")
+
+
+def _cosines(a: Any, b: Any) -> np.ndarray:
+    """Dot products of the rows of ``a`` and ``b`` (normalised rows, so cosines), dense or sparse."""
+    out = a @ b.T
+    return np.asarray(out.toarray() if hasattr(out, "toarray") else out, dtype=np.float32)
+
+
+def _rows(x: Any, mask: np.ndarray) -> Any:
+    return x[np.flatnonzero(mask)]
+
+
 def _make_classifier() -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -103,7 +162,9 @@ class DetectorModel:
 
     Attributes:
         classifier: the scikit-learn pipeline (text -> P(attack)).
-        bank: L2-normalised embeddings of the train attacks' windows, shape (n, 384).
+        representation: the fitted prompt representation (:class:`WordGrams` or :class:`MiniLM`).
+        bank: the train attacks' windows in that representation, one normalised row each (sparse for
+            "words", a (n, 384) array for "minilm").
         bank_ids: the train row id of each bank vector.
         benign_bank / benign_ids: the same for the benign train prompts (the similarity score is a margin:
             nearest attack against nearest benign prompt).
@@ -114,9 +175,10 @@ class DetectorModel:
     """
 
     classifier: Any
-    bank: np.ndarray
+    representation: Any
+    bank: Any
     bank_ids: list[str]
-    benign_bank: np.ndarray
+    benign_bank: Any
     benign_ids: list[str]
     thresholds: dict[str, dict[str, float]]
     calibration: dict[str, Any]
@@ -128,24 +190,24 @@ class DetectorModel:
         """P(attack) for each text."""
         return np.asarray(self.classifier.predict_proba(texts)[:, 1], dtype=float)
 
-    def similarity(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """For each (normalised) vector: the margin score, the cosine to the nearest attack and to the nearest
-        benign prompt, and the index of the nearest attack in the bank."""
-        v = np.atleast_2d(vectors)
-        att = v @ self.bank.T
+    def similarity(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For each text: the margin score, the cosine to the nearest attack and to the nearest benign
+        prompt, and the index of the nearest attack in the bank."""
+        v = self.representation.encode(list(texts))
+        att = _cosines(v, self.bank)
         nearest = att.argmax(axis=1)
         best_att = att[np.arange(len(nearest)), nearest]
-        best_ben = (v @ self.benign_bank.T).max(axis=1)
+        best_ben = _cosines(v, self.benign_bank).max(axis=1)
         return (best_att - best_ben + 1) / 2, best_att, best_ben, nearest
 
 
-def _margin(query: np.ndarray, attacks: np.ndarray, benign: np.ndarray) -> np.ndarray:
+def _margin(query: Any, attacks: Any, benign: Any) -> np.ndarray:
     """How much closer each query is to the nearest attack than to the nearest benign prompt, in [0, 1].
 
     ``(cos(nearest attack) - cos(nearest benign) + 1) / 2``: 0.5 means equally close to both. A prompt
     that merely shares a topic with attacks ("kill the process") is usually closer still to a benign one.
     """
-    return (np.atleast_2d(query @ attacks.T).max(axis=1) - np.atleast_2d(query @ benign.T).max(axis=1) + 1) / 2
+    return (_cosines(query, attacks).max(axis=1) - _cosines(query, benign).max(axis=1) + 1) / 2
 
 
 def _hash(rows: list[dict[str, Any]], settings: dict[str, Any]) -> str:
@@ -169,7 +231,8 @@ def _fit_texts(rows: list[dict[str, Any]]) -> tuple[list[str], np.ndarray, list[
 
 
 def fit(rows: list[dict[str, Any]] | None = None, folds: int = 4, layer_fpr: float = 0.03, flag_fpr: float = 0.05,
-        escalate_share: float = 0.05, window_words: int = 48, progress: bool = False) -> DetectorModel:
+        escalate_share: float = 0.05, window_words: int = 48, represent: str = "words",
+        progress: bool = False) -> DetectorModel:
     """Fit the classifier and the attack bank, and choose thresholds out of fold.
 
     The block thresholds give the classifier and the similarity guard the same false-positive rate
@@ -187,7 +250,10 @@ def fit(rows: list[dict[str, Any]] | None = None, folds: int = 4, layer_fpr: flo
         flag_fpr: each guard flags at most this share.
         escalate_share: the similarity guard runs only for prompts the classifier scores in the top
             ``escalate_share`` of benign train prompts (or that the normaliser or heuristics flag).
-        window_words: words per embedding window (see :func:`windows`).
+        window_words: words per window of a prompt compared with the banks (see :func:`windows`).
+        represent: how the similarity guard represents a prompt: "words" or "minilm" (see
+            :func:`representation`). A representation that learns from text (the TF-IDF vocabulary) is
+            fitted inside each fold too, so out-of-fold scores never see the held-out fold.
         progress: print what is happening.
 
     Returns:
@@ -204,23 +270,25 @@ def fit(rows: list[dict[str, Any]] | None = None, folds: int = 4, layer_fpr: flo
     labels_seen = {r.get("label") for r in rows}
     if labels_seen - {"attack", "benign"} or len(labels_seen) < 2:
         raise ValueError(f"rows need labels 'attack' and 'benign', got {sorted(map(str, labels_seen))}")
+    if window_words < 1:
+        raise ValueError(f"window_words must be >= 1, got {window_words}")
+    representation(represent)  # validates the name before any work
     settings = {"folds": folds, "layer_fpr": layer_fpr, "flag_fpr": flag_fpr, "escalate_share": escalate_share,
-                "window_words": window_words}
+                "window_words": window_words, "represent": represent}
     texts, y, groups = _fit_texts(rows)
     fold_of = np.array([_fold(g, folds) for g in groups])
 
-    from labkit import embed
-
-    if progress:
-        print(f"embedding {len(texts)} train texts for the attack bank ...", flush=True)
     win: list[str] = []
     owner: list[int] = []
     for i, t in enumerate(texts):
         for w in windows(t, window_words):
             win.append(w)
             owner.append(i)
-    vecs = embed.encode(win, batch_size=64)
     owner_arr = np.array(owner)
+    if progress:
+        print(f"representing {len(win)} windows of {len(texts)} train texts ({represent}) ...", flush=True)
+    fixed = representation(represent) if represent == "minilm" else None
+    fixed_vecs = fixed.encode(win) if fixed is not None else None
 
     if progress:
         print("out-of-fold scoring ...", flush=True)
@@ -236,7 +304,11 @@ def fit(rows: list[dict[str, Any]] | None = None, folds: int = 4, layer_fpr: flo
         oof_clf[test_idx] = clf.predict_proba([texts[i] for i in test_idx])[:, 1]
         others = fold_of[owner_arr] != f
         query = np.isin(owner_arr, test_idx)
-        margin = _margin(vecs[query], vecs[attack_win & others], vecs[~attack_win & others])
+        if fixed_vecs is not None:
+            vecs = fixed_vecs
+        else:
+            vecs = representation(represent).fit([texts[i] for i in train_idx]).encode(win)
+        margin = _margin(_rows(vecs, query), _rows(vecs, attack_win & others), _rows(vecs, ~attack_win & others))
         for row_i, s in zip(owner_arr[query], margin, strict=True):
             oof_sim[row_i] = max(oof_sim[row_i], s)
 
@@ -273,35 +345,38 @@ def fit(rows: list[dict[str, Any]] | None = None, folds: int = 4, layer_fpr: flo
                             "oof_detection": float(fired[~benign].mean()),
                             "escalated_benign": float(escalated[benign].mean())}
     final = _make_classifier().fit(texts, y)
+    rep = representation(represent).fit(texts)
+    vecs = fixed_vecs if fixed_vecs is not None else rep.encode(win)
     kept = [r for r in rows if r.get("kind") != "encoded"]
     ids = [str(r.get("id", i)) for i, r in enumerate(kept)]
     oof = {"id": ids, "kind": [str(r.get("kind", "")) for r in kept], "label": y.tolist(),
            "classifier": oof_clf.round(5).tolist(), "similarity": oof_sim.round(5).tolist()}
     return DetectorModel(
-        classifier=final, bank=np.ascontiguousarray(vecs[attack_win], dtype=np.float32),
+        classifier=final, representation=rep, bank=_rows(vecs, attack_win),
         bank_ids=[ids[i] for i in owner_arr[attack_win]],
-        benign_bank=np.ascontiguousarray(vecs[~attack_win], dtype=np.float32),
+        benign_bank=_rows(vecs, ~attack_win),
         benign_ids=[ids[i] for i in owner_arr[~attack_win]], thresholds=thresholds, calibration=calibration,
         settings=settings, data_hash=_hash(rows, settings), extra={"oof": oof},
     )
 
 
-def default_model(progress: bool = False) -> DetectorModel:
+def default_model(represent: str = "words", progress: bool = False) -> DetectorModel:
     """The detector fitted on the shipped train split: loaded from the cache, or fitted and cached now.
 
     Args:
+        represent: the similarity guard's prompt representation, "words" (default) or "minilm".
         progress: print progress while fitting (first use only).
     """
-    global _default
+    representation(represent)
     with _lock:
-        if _default is not None:
-            return _default
+        if represent in _defaults:
+            return _defaults[represent]
         import joblib
 
         rows = training_rows()
         folds, layer_fpr, flag_fpr, escalate_share, window_words = 4, 0.03, 0.05, 0.05, 48
         settings = {"folds": folds, "layer_fpr": layer_fpr, "flag_fpr": flag_fpr, "escalate_share": escalate_share,
-                    "window_words": window_words}
+                    "window_words": window_words, "represent": represent}
         key = _hash(rows, settings)
         path = cache_dir() / f"detector-{key}.joblib"
         model: DetectorModel | None = None
@@ -312,12 +387,12 @@ def default_model(progress: bool = False) -> DetectorModel:
                 model = None
         if model is None or model.data_hash != key:
             model = fit(rows, folds=folds, layer_fpr=layer_fpr, flag_fpr=flag_fpr, escalate_share=escalate_share,
-                        window_words=window_words, progress=progress)
+                        window_words=window_words, represent=represent, progress=progress)
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".tmp{os.getpid()}")
             joblib.dump(model, tmp)
             os.replace(tmp, path)
-        _default = model
+        _defaults[represent] = model
         return model
 
 
@@ -367,14 +442,15 @@ class ClassifierGuard(Guard):
 
 
 class SimilarityGuard(Guard):
-    """Nearest-neighbour check (MiniLM embeddings): is the prompt closer to a known attack than to any
-    known benign prompt? Banks come from the train split; the score is the margin (see ``_margin``).
+    """Nearest-neighbour check: is the prompt closer to a known attack than to any known benign prompt?
+    Banks come from the train split; the score is the margin (see ``_margin``); the prompt's
+    representation (word n-grams by default, or MiniLM) is the model's.
 
     Args:
         model: a fitted :class:`DetectorModel`; the shared default when None.
         block_at / flag_at: override the calibrated thresholds.
-        max_views: embed at most this many views (the canonical text first).
-        cascade: run the (expensive) embedding only when a cheaper guard is unsure: the classifier's
+        max_views: compare at most this many views (the canonical text first).
+        cascade: run the comparison only when a cheaper guard is unsure: the classifier's
             score reached the model's ``escalate_at`` threshold, the heuristics flagged, or the
             normaliser decoded something. Otherwise allow at once with the reason "skipped". Without
             a classifier earlier in the pipeline, it always runs.
@@ -397,14 +473,9 @@ class SimilarityGuard(Guard):
         return self._model
 
     def warm_up(self) -> None:
-        from labkit import embed
-
-        _ = self.model
-        embed.encode(["warm up the embedding model"])
+        self.model.similarity(["warm up the representation"])
 
     def check(self, text: str, ctx: GuardContext) -> Verdict:
-        from labkit import embed
-
         if self.cascade and "classifier" in ctx.scores:
             esc = float(self.model.thresholds["similarity"].get("escalate_at", 0.0))
             decoded = any(v.kind != "canonical" for v in ctx.views)
@@ -417,8 +488,7 @@ class SimilarityGuard(Guard):
             pieces.extend((kind, w) for w in windows(t, words) if w)
         if not pieces:
             return self.allow("nothing to compare", 0.0)
-        vecs = embed.encode([w for _, w in pieces])
-        margins, att, ben, nearest = self.model.similarity(vecs)
+        margins, att, ben, nearest = self.model.similarity([w for _, w in pieces])
         i = int(margins.argmax())
         score, kind = float(margins[i]), pieces[i][0]
         near_id = self.model.bank_ids[int(nearest[i])]

@@ -18,6 +18,7 @@
 import base64
 import codecs
 import random
+import time
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -32,7 +33,7 @@ from labkit.rag import RagApp
 # %% [markdown]
 # ## 1. One layer, three prompts
 # The input layer runs six guards: a size limit, a normaliser, personal-data redaction, pattern
-# heuristics, a small classifier and an embedding-similarity check. The first call loads (or, on the very
+# heuristics, a small classifier and a similarity check against known attacks. The first call loads (or, on the very
 # first run, trains) the classifier and the attack bank from the **train** split of the shipped data.
 
 # %%
@@ -90,7 +91,7 @@ assert not any(r[2] for r in rows), "after normalising, every disguise is caught
 # %% [markdown]
 # ## 3. The learned guards, and where their thresholds came from
 # The **classifier** is TF-IDF over words and character n-grams into a logistic regression. The
-# **similarity** guard embeds the prompt with MiniLM and asks: is it closer to a known attack than to
+# **similarity** guard asks a nearest-neighbour question: is the prompt closer to a known attack than to
 # any known benign prompt? Both were fitted on the *train* split only (plus the golden *dev*
 # questions as in-domain benign traffic). Their thresholds were chosen out of fold: each train prompt
 # was scored by a model that never saw its fold (a jailbreak template and its variants stay in one
@@ -107,6 +108,41 @@ layer_cal = model.calibration["layer"]
 print(f"layer: {layer_cal['oof_fpr']:.1%} false positives out of fold (95 % upper bound "
       f"{layer_cal['oof_fpr_ci95_high']:.1%}), {layer_cal['oof_detection']:.1%} of train attacks")
 assert layer_cal["oof_fpr_ci95_high"] <= 0.03
+
+# %% [markdown]
+# ### "Close to a known attack" needs a representation
+# A sentence embedding (MiniLM) knows that "disregard" and "ignore" mean the same; word n-gram TF-IDF
+# only sees shared words. Semantic sounds better — but jailbreak templates are copied, pasted and
+# re-used, and shared words go a long way. Don't guess: fit the layer with each representation,
+# compare them out of fold on the *train* split, and time both on the same prompts. The shipped default
+# was chosen this way, before anything touched the test split.
+
+# %%
+semantic = guardrails.default_model("minilm")  # fitted and cached on first use (~20 s)
+probe = [r["text"] for r in guardrails.eval_rows("train", golden=False)][::25]
+cost = {}
+for name, m in (("words", model), ("minilm", semantic)):
+    m.similarity(probe[:2])  # warm up
+    t0 = time.perf_counter()
+    for text in probe:
+        m.similarity(guardrails.detectors.windows(text, 48))
+    cost[name] = (time.perf_counter() - t0) / len(probe) * 1000
+    cal = m.calibration
+    print(f"{name:6}  similarity alone {cal['similarity']['oof_detection']:.1%}, whole layer "
+          f"{cal['layer']['oof_detection']:.1%} of train attacks at {cal['layer']['oof_fpr']:.1%} false positives "
+          f"(out of fold);  {cost[name]:5.1f} ms per prompt")
+
+# %%
+gap = semantic.calibration["layer"]["oof_detection"] - model.calibration["layer"]["oof_detection"]
+assert gap <= 0.02, "out of fold, the semantic representation should buy the layer little or nothing"
+assert cost["minilm"] > 5 * cost["words"], "and it costs many times more per prompt"
+
+# %% [markdown]
+# Out of fold the two layers catch the same share of train attacks, and MiniLM costs tens of
+# milliseconds a prompt on two cores (a forward pass over ~130 word pieces) against well under one for
+# a sparse dot product. So the shipped similarity guard uses word n-grams. On the test split MiniLM
+# does a little better (the benchmark reports both; the gap is a handful of attacks, inside the
+# intervals) — a trade you can make the other way with `guardrails.default_model("minilm")`.
 
 # %% [markdown]
 # ## 4. Measured on prompts nobody here wrote
@@ -154,7 +190,8 @@ print(f"the layer catches {d.k - best_single} more attacks than its best single 
 
 # %% [markdown]
 # Each guard alone misses attacks the others catch: heuristics know phrasings, the classifier knows
-# vocabulary, the similarity guard knows *meaning* close to known attacks. Stacking them costs false
+# which words lean towards attacks in general, the similarity guard knows the particular attacks it has
+# seen. Stacking them costs false
 # positives too: every guard's mistakes add up, which is why the thresholds were set for the layer.
 #
 # **Harmful requests** with no jailbreak wrapper ("write a tutorial on ...") are a different problem:
@@ -176,10 +213,13 @@ assert short_rate >= 0.6, "the layer must still catch short attacks, where lengt
 
 # %% [markdown]
 # ## 5. What each guard costs
-# Latency per guard on the same prompts. Rules and the classifier cost a fraction of a millisecond to a
-# few; the embedding model dominates. So the similarity guard sits behind a **cascade**: it embeds only
-# prompts a cheaper guard is unsure about (classifier score in the top 5 % of benign traffic, a
-# heuristic flag, or a decoded view) and skips the rest. In service the layer also stops at the first block.
+# Latency per guard on the same prompts. With word n-grams every guard costs a fraction of a
+# millisecond to a few. The similarity guard still sits behind a **cascade**: it runs only on prompts a
+# cheaper guard is unsure about (classifier score in the top 5 % of benign traffic, a heuristic flag, or
+# a decoded view) and allows the rest at once. With MiniLM that saves tens of milliseconds on most
+# traffic; with either representation it keeps the similarity guard's own false positives off prompts
+# the classifier is confident about (its thresholds were chosen for the layer *with* the cascade). In
+# service the layer also stops at the first block.
 
 # %%
 names = report.guards
@@ -194,17 +234,18 @@ for g, a, b in zip(names, p50, p95):
     print(f"{g:11} p50 {a:8.2f} ms   p95 {b:8.2f} ms   runs on {report.ran(g):.0%} of prompts")
 benign_rows = [r for r in report.rows if r["label"] == "benign"]
 skipped_benign = sum(bool(r["result"].verdict("similarity").details.get("skipped")) for r in benign_rows)
-print(f"the cascade skipped the embedding for {skipped_benign} of {len(benign_rows)} benign prompts")
+print(f"the cascade skipped the similarity check for {skipped_benign} of {len(benign_rows)} benign prompts")
+forced = evaluate(guardrails.input_pipeline(cascade=False), subset)
+print(f"without the cascade: {forced.detection()} of attacks, {forced.false_positives()} false positives "
+      f"(with it: {report.detection()}, {report.false_positives()})")
 
 # %%
-assert report.latency("similarity", worked_only=True)["p50_ms"] > report.latency("classifier")["p50_ms"]
-assert skipped_benign >= 0.8 * len(benign_rows), "most benign traffic should never pay for the embedding"
+assert skipped_benign >= 0.8 * len(benign_rows), "most benign traffic should never reach the similarity check"
 
 # %% [markdown]
 # These timings are from this machine, now: on a busy shared machine they can be many times the quiet
 # ones. `bench/bench_guardrails.py` measures them on two quiet cores against the targets (every input
-# guard p95 under 10 ms, the whole layer under 30 ms). MiniLM alone needs tens of milliseconds for a
-# long prompt on two cores, which is the honest reason for the cascade.
+# guard p95 under 10 ms, the whole layer under 30 ms), for both representations.
 #
 # ## 6. Attacks that still get through
 # Guards are not a proof of safety. Here are the attacks from the subset that passed every guard,
