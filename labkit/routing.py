@@ -27,7 +27,6 @@ embedded server, prompted completion-style); with ``OPENAI_API_KEY`` set, the sa
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -221,54 +220,15 @@ def check_estimate(estimate: Estimate, record: CallRecord) -> EstimateCheck:
                          rel(record.latency_s, estimate.latency_s), cost <= estimate.cost_upper_usd + 1e-12)
 
 
-# --------------------------------------------------------------------------------------------
-# Prompt trimming
-# --------------------------------------------------------------------------------------------
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
 def trim_context(hits: Sequence[Hit], question: str, max_words_per_hit: int) -> list[Hit]:
-    """Shorten each retrieved chunk to about ``max_words_per_hit`` words, keeping what the question needs.
+    """Keep the sentences of each chunk that share words with the question: the prompt-trimming lever.
 
-    The chunk's first line (the document title) is kept; the other sentences are ranked by how many
-    of the question's content words they contain (ties: earlier first) and kept, in their original
-    order, until the word budget is spent. Cutting the *end* of each chunk instead loses answers
-    that sit in the middle.
-
-    Args:
-        hits: retrieved chunks (``labkit.rag.Hit``).
-        question: the user's question.
-        max_words_per_hit: word budget per chunk (>= 5).
-
-    Returns:
-        New hits with shorter ``text``; everything else unchanged.
+    The same function the RAG app uses for ``RagConfig.max_words_per_chunk``; see
+    :func:`labkit.rag.prompts.trim_context` for the rule and the arguments.
     """
-    if max_words_per_hit < 5:
-        raise ValueError(f"max_words_per_hit must be >= 5, got {max_words_per_hit}")
-    from labkit.rag import tokenize
+    from labkit.rag.prompts import trim_context as trim
 
-    wanted = set(tokenize(question))
-    out = []
-    for h in hits:
-        title, _, body = h.text.partition("\n")
-        sentences = [s for s in _SENTENCE.split(body) if s.strip()]
-        ranked = sorted(range(len(sentences)),
-                        key=lambda i: (-len(wanted & set(tokenize(sentences[i]))), i))
-        budget = max(1, max_words_per_hit - len(title.split()))
-        keep: set[int] = set()
-        left = budget
-        for i in ranked:
-            n = len(sentences[i].split())
-            if n <= left:
-                keep.add(i)
-                left -= n
-        if not keep and ranked:  # even the best sentence is too long: keep its first words
-            body_text = " ".join(sentences[ranked[0]].split()[:budget])
-        else:
-            body_text = " ".join(sentences[i] for i in sorted(keep))
-        out.append(replace(h, text=f"{title}\n{body_text}".strip()))
-    return out
+    return trim(hits, question, max_words_per_hit)
 
 
 # --------------------------------------------------------------------------------------------

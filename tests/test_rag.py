@@ -98,6 +98,8 @@ def test_config_validation() -> None:
         RagConfig(prompt_version="nope")
     with pytest.raises(ValueError, match="k must be"):
         RagConfig(k=0)
+    with pytest.raises(ValueError, match="max_words_per_chunk must be >= 5"):
+        RagConfig(max_words_per_chunk=4)
     assert RagConfig().variant(k=5).k == 5
 
 
@@ -109,6 +111,11 @@ def test_app_answers_with_the_real_model_and_abstains_on_low_score(embedded, tmp
     strict = app.with_config(abstain_below=1.0)  # no fused score reaches 1.0: always abstain, no model call
     b = strict.answer("How much does the Team plan cost per user?")
     assert b.abstained and b.output_tokens == 0 and strict.index is app.index
+    # Trimmed context: the model sees fewer words (and the answer's hits are what it saw), same sources.
+    short = app.with_config(max_words_per_chunk=12)
+    c = short.answer("How much does the Team plan cost per user?")
+    assert c.retrieved_ids == a.retrieved_ids and c.input_tokens < a.input_tokens
+    assert all(len(h.text.split()) <= 12 for h in c.hits) and any("Team" in h.text for h in c.hits)
 
 
 @pytest.mark.server

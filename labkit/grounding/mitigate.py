@@ -151,5 +151,5 @@ def verified_rag_answer(app: Any, question: str, tenant: str | None = None, **kw
     from labkit.rag.prompts import format_context
 
     first = app.answer(question, tenant=tenant)
-    context = format_context(first.hits, app.config.max_words_per_chunk)
+    context = format_context(first.hits)
     return answer_then_verify(question, context, first_answer=first.text, **kwargs)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.rag.index import Hit, Index, fingerprint
-from labkit.rag.prompts import IDK, messages, prompt
+from labkit.rag.prompts import IDK, messages, prompt, trim_context
 
 CITATION = re.compile(r"\[(\d{1,2})\]")
 
@@ -30,7 +30,9 @@ class RagConfig:
         temperature: sampling temperature (0 for repeatable evals).
         abstain_below: if the best fused retrieval score is below this, answer "I don't know"
             without calling the model (0 disables).
-        max_words_per_chunk: trim each chunk in the prompt (prompt tokens are the cost on CPU).
+        max_words_per_chunk: trim each chunk in the prompt to about this many words, keeping the sentences
+            that share the most words with the question (:func:`labkit.rag.prompts.trim_context`);
+            None sends whole chunks. Prompt tokens are most of a call's cost on CPU.
     """
 
     chunk_words: int = 80
@@ -56,6 +58,9 @@ class RagConfig:
         if self.chunk_words < 10 or not 0 <= self.overlap_words < self.chunk_words:
             raise ValueError(f"need chunk_words >= 10 and 0 <= overlap_words < chunk_words, got "
                              f"{self.chunk_words}/{self.overlap_words}")
+        if self.max_words_per_chunk is not None and self.max_words_per_chunk < 5:
+            raise ValueError(f"max_words_per_chunk must be >= 5 (or None for whole chunks), got "
+                             f"{self.max_words_per_chunk}")
         prompt(self.prompt_version)
 
     def variant(self, **changes: Any) -> RagConfig:
@@ -65,7 +70,8 @@ class RagConfig:
 
 @dataclass
 class Answer:
-    """What the app returns for one question."""
+    """What the app returns for one question. ``hits`` are the sources as the model saw them (trimmed
+    when ``RagConfig.max_words_per_chunk`` is set), numbered [1], [2], ... in this order."""
 
     question: str
     text: str
@@ -186,7 +192,9 @@ class RagApp:
         if not hits or (cfg.abstain_below and hits[0].score < cfg.abstain_below):
             return Answer(question, IDK + ".", [], [], hits, True, model, cfg.prompt_version, tenant,
                           latency_s=time.perf_counter() - t0, retrieval_s=retrieval_s)
-        msgs = messages(prompt(cfg.prompt_version), question, hits, cfg.max_words_per_chunk)
+        if cfg.max_words_per_chunk is not None:
+            hits = trim_context(hits, question, cfg.max_words_per_chunk)
+        msgs = messages(prompt(cfg.prompt_version), question, hits)
         r = self.client.chat.completions.create(model=model, messages=msgs, max_tokens=cfg.max_tokens,
                                                 temperature=cfg.temperature, **create_kwargs)
         text = (r.choices[0].message.content or "").strip()
