@@ -104,13 +104,45 @@ def bootstrap_ci(values: Iterable[float | int | bool], statistic: str | Statisti
         boots = arr[idx].mean(axis=1)
     else:
         boots = np.array([fn(arr[i]) for i in idx])
+    low, high = _quantiles(boots, confidence)
+    return Interval(float(fn(arr)), low, high, int(arr.size), confidence)
+
+
+def _quantiles(boots: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central ``confidence`` interval of bootstrap statistics."""
     alpha = (1 - confidence) / 2
     low, high = np.quantile(boots, [alpha, 1 - alpha])
-    return Interval(float(fn(arr)), float(low), float(high), int(arr.size), confidence)
+    return float(low), float(high)
+
+
+def _permutation_p(null: np.ndarray, observed: float) -> float:
+    """Two-sided permutation p-value: the share of |statistic| under "no difference" at least as large as
+    the observed one, counting the observed arrangement itself (so never 0)."""
+    return min((int(np.sum(null >= observed - 1e-12)) + 1) / (null.size + 1), 1.0)
 
 
 @dataclass(frozen=True)
-class PairedTest:
+class _Difference:
+    """What both two-variant tests report: the means, their difference b - a, its interval, a p-value."""
+
+    mean_a: float
+    mean_b: float
+    diff: float
+    low: float
+    high: float
+    p_value: float
+
+    @property
+    def significant(self) -> bool:
+        """Whether the interval of the difference excludes zero."""
+        return self.low > 0 or self.high < 0
+
+    def _head(self) -> str:
+        return f"b - a = {self.diff:+.3f} [{self.low:+.3f}, {self.high:+.3f}], p = {self.p_value:.3g}"
+
+
+@dataclass(frozen=True)
+class PairedTest(_Difference):
     """Two variants scored on the same items.
 
     Attributes:
@@ -121,26 +153,15 @@ class PairedTest:
         n: paired items; wins / losses / ties count items where b beat, lost to or tied a.
     """
 
-    mean_a: float
-    mean_b: float
-    diff: float
-    low: float
-    high: float
-    p_value: float
     n: int
     wins: int
     losses: int
     ties: int
     confidence: float = 0.95
 
-    @property
-    def significant(self) -> bool:
-        """Whether the interval of the difference excludes zero."""
-        return self.low > 0 or self.high < 0
-
     def __str__(self) -> str:
-        return (f"b - a = {self.diff:+.3f} [{self.low:+.3f}, {self.high:+.3f}], p = {self.p_value:.3g} "
-                f"(n={self.n}; b better on {self.wins}, worse on {self.losses}, tied on {self.ties})")
+        return (f"{self._head()} (n={self.n}; b better on {self.wins}, worse on {self.losses}, "
+                f"tied on {self.ties})")
 
 
 def paired_test(a: Sequence[float], b: Sequence[float], confidence: float = 0.95, n_resamples: int = 10000,
@@ -170,38 +191,23 @@ def paired_test(a: Sequence[float], b: Sequence[float], confidence: float = 0.95
     d = xb - xa
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, d.size, size=(n_resamples, d.size))
-    boots = d[idx].mean(axis=1)
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(boots, [alpha, 1 - alpha])
-    observed = abs(d.mean())
+    low, high = _quantiles(d[idx].mean(axis=1), confidence)
     signs = rng.choice(np.array([-1.0, 1.0]), size=(n_resamples, d.size))
-    flipped = np.abs((signs * d).mean(axis=1))
-    p = (int(np.sum(flipped >= observed - 1e-12)) + 1) / (n_resamples + 1)
-    return PairedTest(float(xa.mean()), float(xb.mean()), float(d.mean()), float(low), float(high), float(min(p, 1.0)),
+    p = _permutation_p(np.abs((signs * d).mean(axis=1)), abs(float(d.mean())))
+    return PairedTest(float(xa.mean()), float(xb.mean()), float(d.mean()), low, high, p,
                       int(d.size), int((d > 0).sum()), int((d < 0).sum()), int((d == 0).sum()), confidence)
 
 
 @dataclass(frozen=True)
-class UnpairedTest:
-    """Two variants scored on different items (e.g. an A/B test on live traffic)."""
+class UnpairedTest(_Difference):
+    """Two variants scored on different items (e.g. an A/B test on live traffic); n_a / n_b items each."""
 
-    mean_a: float
-    mean_b: float
-    diff: float
-    low: float
-    high: float
-    p_value: float
     n_a: int
     n_b: int
     confidence: float = 0.95
 
-    @property
-    def significant(self) -> bool:
-        return self.low > 0 or self.high < 0
-
     def __str__(self) -> str:
-        return (f"b - a = {self.diff:+.3f} [{self.low:+.3f}, {self.high:+.3f}], p = {self.p_value:.3g} "
-                f"(n_a={self.n_a}, n_b={self.n_b})")
+        return f"{self._head()} (n_a={self.n_a}, n_b={self.n_b})"
 
 
 def unpaired_test(a: Sequence[float], b: Sequence[float], confidence: float = 0.95, n_resamples: int = 10000,
@@ -220,16 +226,13 @@ def unpaired_test(a: Sequence[float], b: Sequence[float], confidence: float = 0.
     rng = np.random.default_rng(seed)
     ba = xa[rng.integers(0, xa.size, size=(n_resamples, xa.size))].mean(axis=1)
     bb = xb[rng.integers(0, xb.size, size=(n_resamples, xb.size))].mean(axis=1)
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(bb - ba, [alpha, 1 - alpha])
-    observed = abs(xb.mean() - xa.mean())
+    low, high = _quantiles(bb - ba, confidence)
     pooled = np.concatenate([xa, xb])
-    perms = np.argsort(rng.random((n_resamples, pooled.size)), axis=1)
-    shuffled = pooled[perms]
-    diffs = np.abs(shuffled[:, xa.size:].mean(axis=1) - shuffled[:, :xa.size].mean(axis=1))
-    p = (int(np.sum(diffs >= observed - 1e-12)) + 1) / (n_resamples + 1)
-    return UnpairedTest(float(xa.mean()), float(xb.mean()), float(xb.mean() - xa.mean()), float(low), float(high),
-                        float(min(p, 1.0)), int(xa.size), int(xb.size), confidence)
+    shuffled = pooled[np.argsort(rng.random((n_resamples, pooled.size)), axis=1)]
+    null = np.abs(shuffled[:, xa.size:].mean(axis=1) - shuffled[:, :xa.size].mean(axis=1))
+    p = _permutation_p(null, abs(float(xb.mean() - xa.mean())))
+    return UnpairedTest(float(xa.mean()), float(xb.mean()), float(xb.mean() - xa.mean()), low, high, p,
+                        int(xa.size), int(xb.size), confidence)
 
 
 def samples_needed(p: float, half_width: float, confidence: float = 0.95) -> int:
