@@ -4,6 +4,10 @@
   ``RagConfig``, 8 requests in flight (the embedded server's slot count). Target: < 240 s on 2 cores.
 * Retrieval recall@5 on the answerable questions (every kind but unanswerable), from the same run.
   Target: >= 0.85.
+* The prompt-size lever, on the **dev** split only: the same app with each source trimmed to
+  ``TRIM_WORDS`` words (``RagConfig.max_words_per_chunk``), its input tokens and wall time, and the
+  regression gate against the default's dev rows (paired by question). The default stays untrimmed
+  unless that gate passes.
 * Also recorded (no target): the end-to-end metrics per split and per kind with 95% bootstrap
   intervals, tokens and notional cost, the machine's load average during the run (the course machine
   is shared, and a loaded machine slows the model several-fold), and the LLM judge's agreement with
@@ -24,6 +28,8 @@ from labkit.rag import RagApp
 WORKERS = 8
 WALL_TARGET_S = 240.0
 RECALL_TARGET = 0.85
+TRIM_WORDS = 35
+GATE_METRICS = ["contains", "token_f1", "numeric_match", "abstention_correct", "citation_valid", "stale_answer"]
 
 
 def _intervals(run: evals.Run, names: list[str], **kw: object) -> dict[str, dict[str, float]]:
@@ -52,6 +58,29 @@ def _judge_agreement() -> dict[str, object]:
     return out
 
 
+def _trim_lever(app: RagApp, store: evals.RunStore, dev: list[dict], dev_full: evals.Run,
+                wall_per_question_s: float) -> dict[str, object]:
+    """Trimmed sources on the dev split, against the default run's dev rows."""
+    mark = llm.ledger.mark()
+    t0 = time.perf_counter()
+    trimmed = evals.run(app.with_config(max_words_per_chunk=TRIM_WORDS), dev, name=f"dev-trim-{TRIM_WORDS}",
+                        store=store, workers=WORKERS)
+    wall = time.perf_counter() - t0
+    gate = evals.compare(dev_full, trimmed, GATE_METRICS)
+    full_in = sum(r.input_tokens for r in dev_full.rows) / len(dev_full.rows)
+    trim_in = llm.ledger.totals(since=mark)["input_tokens"] / len(dev)
+    return {
+        "max_words_per_chunk": TRIM_WORDS, "questions": len(dev), "wall_s": round(wall, 1),
+        "input_tokens_per_question": {"default": round(full_in, 1), "trimmed": round(trim_in, 1)},
+        "wall_per_question_s": {"default_full_run": round(wall_per_question_s, 3),
+                                "trimmed_dev_run": round(wall / len(dev), 3)},
+        "gate_vs_default": [{"metric": c.metric, "default": round(c.baseline, 4), "trimmed": round(c.candidate, 4),
+                             "diff": round(c.diff, 4), "ci95": [round(c.low, 4), round(c.high, 4)], "status": c.status,
+                             "n": c.n} for c in gate.checks],
+        "gate_passed": gate.passed,
+    }
+
+
 def run() -> dict:
     golden = data.records("golden")
     app = RagApp()
@@ -68,12 +97,13 @@ def run() -> dict:
     recall = full.metrics(["recall@5"])["recall@5"]
     answer_metrics = ["recall@5", "mrr", "context_recall", "contains", "token_f1", "numeric_match",
                       "abstention_correct", "citation_valid", "stale_answer"]
-    by_split = {}
+    by_split, subs = {}, {}
     for split in ("dev", "test"):
         ids = {r["id"] for r in golden if r["split"] == split}
-        sub = evals.Run(full.id, split, full.created, full.dataset, full.config, full.wall_s, full.workers, True,
-                        [r for r in full.rows if r.item_id in ids])
-        by_split[split] = _intervals(sub, answer_metrics)
+        subs[split] = evals.Run(full.id, split, full.created, full.dataset, full.config, full.wall_s, full.workers,
+                                True, [r for r in full.rows if r.item_id in ids])
+        by_split[split] = _intervals(subs[split], answer_metrics)
+    lever = _trim_lever(app, store, [r for r in golden if r["split"] == "dev"], subs["dev"], wall / len(golden))
     by_kind = {m: {k: round(ci.estimate, 3) for k, ci in full.by_kind(m).items()}
                for m in ("recall@5", "contains", "abstention_correct")}
     # what a quiet machine would take for the same tokens at the registry's measured speeds (an estimate)
@@ -104,6 +134,7 @@ def run() -> dict:
                                    "high": round(recall.high, 4), "n": recall.n},
         "by_split": by_split,
         "by_kind": by_kind,
+        "trim_lever_dev": lever,
         "judge_agreement": judged,
         "targets": [
             {"name": "golden set end to end, wall time (s)", "value": round(wall, 1), "target": f"< {WALL_TARGET_S:.0f}",
