@@ -9,14 +9,13 @@ caller in the ``X-Sim-Time`` header.
 
 from __future__ import annotations
 
-import http.client
-import json
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from urllib.parse import urlsplit
+
+from labkit.tracing.faults import Injected, LocalProxy
 
 FAULT_KINDS = ("timeout", "rate_limit", "server_error", "malformed")
 
@@ -66,7 +65,7 @@ class FaultSchedule:
         return None
 
 
-class FaultProxy:
+class FaultProxy(LocalProxy):
     """A threaded HTTP proxy to ``upstream`` (e.g. ``http://127.0.0.1:PORT``) that injects faults.
 
     Args:
@@ -82,93 +81,30 @@ class FaultProxy:
         parts = urlsplit(upstream)
         if parts.scheme != "http" or not parts.hostname or not parts.port:
             raise ValueError(f"upstream must look like http://127.0.0.1:PORT, got {upstream!r}")
-        self.upstream_host, self.upstream_port = parts.hostname, parts.port
+        super().__init__(upstream, name="fault-proxy")
         self.schedule = schedule
         self.timeout_hold_s = timeout_hold_s
         self.on_fault = on_fault
         self.injected: dict[str, int] = dict.fromkeys(FAULT_KINDS, 0)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    @property
-    def url(self) -> str:
-        """Base URL for an OpenAI client (ends in /v1)."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def start(self) -> FaultProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FaultProxy:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:  # keep the proxy quiet
-                pass
-
-            def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    self.close_connection = True  # the client gave up (its own timeout): nothing to send
-
-            def _forward(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                try:
-                    virtual_s = float(self.headers.get("X-Sim-Time", "nan"))
-                except ValueError:
-                    virtual_s = float("nan")
-                fault = proxy.schedule.fault_at(virtual_s) if method == "POST" and virtual_s == virtual_s else None
-                if fault:
-                    proxy.injected[fault] += 1
-                    if proxy.on_fault:
-                        proxy.on_fault(fault, virtual_s)
-                if fault == "timeout":
-                    time.sleep(proxy.timeout_hold_s)
-                    self.close_connection = True
-                    return
-                if fault == "rate_limit":
-                    self._reply(429, json.dumps({"error": {"message": "rate limit exceeded (injected)",
-                                                           "type": "rate_limit"}}).encode(), {"Retry-After": "0"})
-                    return
-                if fault == "server_error":
-                    self._reply(503, json.dumps({"error": {"message": "upstream unavailable (injected)",
-                                                           "type": "server_error"}}).encode())
-                    return
-                conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=300)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                conn.request(method, self.path, body, headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                conn.close()
-                if fault == "malformed" and resp.status == 200:
-                    data = data[: max(1, len(data) // 2)]  # a truncated, unparseable body
-                self._reply(resp.status, data)
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                self._forward("POST")
-
-            def do_GET(self) -> None:  # noqa: N802
-                self._forward("GET")
-
-        return Handler
+    def decide(self, method: str, headers: Message) -> Injected | None:
+        try:
+            virtual_s = float(headers.get("X-Sim-Time", "nan"))
+        except ValueError:
+            virtual_s = float("nan")
+        if method != "POST" or virtual_s != virtual_s:  # only model calls carrying a virtual time
+            return None
+        fault = self.schedule.fault_at(virtual_s)
+        if fault is None:
+            return None
+        self.injected[fault] += 1
+        if self.on_fault:
+            self.on_fault(fault, virtual_s)
+        if fault == "timeout":
+            return Injected(drop_after_s=self.timeout_hold_s)
+        if fault == "rate_limit":
+            return Injected(status=429, message="rate limit exceeded (injected)", error_type="rate_limit",
+                            headers={"Retry-After": "0"})
+        if fault == "server_error":
+            return Injected(status=503, message="upstream unavailable (injected)", error_type="server_error")
+        return Injected(truncate=True)  # malformed

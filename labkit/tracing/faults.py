@@ -20,12 +20,148 @@ import json
 import random
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
+
+
+@dataclass
+class Injected:
+    """What a proxy does to one request instead of (or on top of) forwarding it.
+
+    Attributes:
+        status: answer at once with this HTTP error status and a JSON error body; nothing is forwarded.
+        message / error_type / code: the error body's fields (``code`` left out when None).
+        headers: extra response headers for the error (``Retry-After`` ...).
+        drop_after_s: hold the connection this long, then close it with no reply (a timeout); None: don't.
+        delay_s: wait this long, then forward (a slow dependency).
+        truncate: forward, then cut a 200 response's body in half (malformed output).
+    """
+
+    status: int | None = None
+    message: str = "injected failure"
+    error_type: str = "server_error"
+    code: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    drop_after_s: float | None = None
+    delay_s: float = 0.0
+    truncate: bool = False
+
+
+class LocalProxy:
+    """A threaded reverse proxy on 127.0.0.1 in front of a local HTTP server; the base of the fault proxies.
+
+    Every request is offered to :meth:`decide` first; what it returns (an :class:`Injected`, or None to
+    forward untouched) is carried out for real over HTTP, so clients meet real status codes, real
+    dropped connections and real broken bodies.
+
+    Args:
+        upstream: base URL of the real server, e.g. ``http://127.0.0.1:PORT`` or ``.../v1``; a request
+            for ``/v1/...`` goes to the upstream's path prefix.
+        name: the serving thread's name.
+    """
+
+    def __init__(self, upstream: str, name: str = "local-proxy") -> None:
+        parts = urlsplit(upstream)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"upstream must be a plain http:// URL (a local server), got {upstream!r}")
+        self.upstream = upstream.rstrip("/")
+        self._host, self._port = parts.hostname, parts.port or 80
+        self._prefix = parts.path.rstrip("/")
+        self._name = name
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    def decide(self, method: str, headers: Message) -> Injected | None:
+        """What to do to this request; None forwards it untouched. Subclasses override this."""
+        return None
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+                return
+
+            def _reply(self, status: int, data: bytes, headers: Iterable[tuple[str, str]]) -> None:
+                self.send_response(status)
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (its own timeout): nothing to send
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                act = proxy.decide(self.command, self.headers)
+                if act is not None and act.drop_after_s is not None:
+                    time.sleep(act.drop_after_s)
+                    self.close_connection = True
+                    return
+                if act is not None and act.status is not None:
+                    error: dict[str, Any] = {"message": act.message, "type": act.error_type}
+                    if act.code is not None:
+                        error["code"] = act.code
+                    self._reply(act.status, json.dumps({"error": error}).encode(),
+                                [("content-type", "application/json"), *act.headers.items()])
+                    return
+                if act is not None and act.delay_s:
+                    time.sleep(act.delay_s)
+                path = self.path
+                if proxy._prefix and path.startswith("/v1"):
+                    path = proxy._prefix + path[len("/v1"):]
+                conn = http.client.HTTPConnection(proxy._host, proxy._port, timeout=300)
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS}
+                    conn.request(self.command, path, body=body, headers=headers)
+                    resp = conn.getresponse()
+                    data = resp.read()
+                    passed = [(k, v) for k, v in resp.getheaders() if k.lower() not in _HOP_HEADERS]
+                finally:
+                    conn.close()
+                if act is not None and act.truncate and resp.status == 200:
+                    data = data[: max(1, len(data) // 2)]  # a truncated, unparseable body
+                self._reply(resp.status, data, passed)
+
+            do_GET = _forward
+            do_POST = _forward
+
+        return Handler
+
+    def start(self) -> Self:
+        """Start serving on a free port of 127.0.0.1; ``url`` is then the base URL (ending in /v1) for a client."""
+        if self._server is not None:
+            return self
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self._server.serve_forever, name=self._name, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 @dataclass
@@ -37,7 +173,7 @@ class ProxyCounts:
     forwarded: int = 0
 
 
-class FlakyProxy:
+class FlakyProxy(LocalProxy):
     """A local reverse proxy that injects failures and latency in front of an OpenAI-compatible server.
 
     Args:
@@ -68,19 +204,12 @@ class FlakyProxy:
             from labkit import llm
 
             upstream = llm.base_url()
-        parts = urlsplit(upstream)
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"upstream must be a plain http:// URL (a local server), got {upstream!r}")
-        self.upstream = upstream.rstrip("/")
-        self._host, self._port = parts.hostname, parts.port or 80
+        super().__init__(upstream, name="flaky-proxy")
         self.fail_attempts, self.fail_rate, self.status = fail_attempts, fail_rate, status
         self.delay_s, self.retry_after_ms = delay_s, retry_after_ms
         self.counts = ProxyCounts()
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
 
     def _should_fail(self, attempt: int) -> bool:
         with self._lock:
@@ -92,81 +221,11 @@ class FlakyProxy:
                 self.counts.forwarded += 1
             return fail
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-                return
-
-            def _forward(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length) if length else b""
-                attempt_header = self.headers.get("x-stainless-retry-count") or "0"
-                attempt = int(attempt_header) if attempt_header.isdigit() else 0
-                if proxy._should_fail(attempt):
-                    payload = json.dumps({"error": {"message": f"injected failure (FlakyProxy, attempt {attempt})",
-                                                    "type": "server_error", "code": self.status_code_text()}})
-                    data = payload.encode()
-                    self.send_response(proxy.status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(data)))
-                    if proxy.retry_after_ms is not None:
-                        self.send_header("retry-after-ms", str(proxy.retry_after_ms))
-                    self.end_headers()
-                    self.wfile.write(data)
-                    return
-                if proxy.delay_s:
-                    time.sleep(proxy.delay_s)
-                prefix = urlsplit(proxy.upstream).path.rstrip("/")
-                path = self.path
-                if prefix and path.startswith("/v1"):
-                    path = prefix + path[len("/v1"):]
-                conn = http.client.HTTPConnection(proxy._host, proxy._port, timeout=300)
-                try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS}
-                    conn.request(self.command, path, body=body, headers=headers)
-                    resp = conn.getresponse()
-                    data = resp.read()
-                    self.send_response(resp.status)
-                    for k, v in resp.getheaders():
-                        if k.lower() not in _HOP_HEADERS:
-                            self.send_header(k, v)
-                    self.send_header("content-length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                finally:
-                    conn.close()
-
-            def status_code_text(self) -> str:
-                return str(proxy.status)
-
-            do_GET = _forward
-            do_POST = _forward
-
-        return Handler
-
-    def start(self) -> FlakyProxy:
-        """Start serving on a free port of 127.0.0.1; ``url`` is then the base URL to give a client."""
-        if self._server is not None:
-            return self
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="flaky-proxy", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FlakyProxy:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def decide(self, method: str, headers: Message) -> Injected | None:
+        attempt_header = headers.get("x-stainless-retry-count") or "0"
+        attempt = int(attempt_header) if attempt_header.isdigit() else 0
+        if self._should_fail(attempt):
+            extra = {} if self.retry_after_ms is None else {"retry-after-ms": str(self.retry_after_ms)}
+            return Injected(status=self.status, message=f"injected failure (FlakyProxy, attempt {attempt})",
+                            code=str(self.status), headers=extra)
+        return Injected(delay_s=self.delay_s) if self.delay_s else None
