@@ -69,7 +69,7 @@ class CapstoneConfig:
         planted: how many defects to plant (0 for a clean reference week).
         k, max_tokens: the RAG app's retrieval depth and answer cap.
         trim_words: each retrieved chunk is cut to about this many words, keeping the sentences that
-            share words with the question (``routing.trim_context``, the lever measured in notebook 01:
+            share words with the question (``rag.prompts.trim_context``, the lever measured in notebook 01:
             fewer prompt tokens at about the same quality); None sends whole chunks.
     """
 
@@ -353,7 +353,6 @@ class CapstoneService:
 
     def _serve(self, req: Any, route: str, root: Any, out: Outcome) -> None:
         from labkit import rag as rag_mod
-        from labkit import routing
         from labkit.guardrails import GuardContext
 
         question = req.question
@@ -387,7 +386,7 @@ class CapstoneService:
             s.set_attribute("rag.retrieved_ids", [h.document_id for h in hits])
         out.retrieved_ids = list(dict.fromkeys(h.document_id for h in hits))
         if self.cfg.trim_words is not None:
-            hits = routing.trim_context(hits, question, self.cfg.trim_words)
+            hits = rag_mod.prompts.trim_context(hits, question, self.cfg.trim_words)
         msgs = rag_mod.prompts.messages(rag_mod.prompt(version), question, hits)
         out.context = rag_mod.prompts.format_context(hits)
         with self._step("rag.generate", "internal", **{"rag.prompt_version": version}):

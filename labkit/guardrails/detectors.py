@@ -39,6 +39,9 @@ __all__ = ["ClassifierGuard", "DetectorModel", "MiniLM", "PromptGuardrailGuard",
 
 MODEL_VERSION = "g4-detectors-6"
 REPRESENTATIONS = ("words", "minilm")
+# The shipped detector's fit settings (``default_model``); they are part of its cache key.
+DEFAULT_SETTINGS: dict[str, Any] = {"folds": 4, "layer_fpr": 0.03, "flag_fpr": 0.05, "escalate_share": 0.05,
+                                    "window_words": 48}
 _lock = threading.Lock()
 _defaults: dict[str, DetectorModel] = {}  # fitted default detectors, by representation
 
@@ -374,9 +377,7 @@ def default_model(represent: str = "words", progress: bool = False) -> DetectorM
         import joblib
 
         rows = training_rows()
-        folds, layer_fpr, flag_fpr, escalate_share, window_words = 4, 0.03, 0.05, 0.05, 48
-        settings = {"folds": folds, "layer_fpr": layer_fpr, "flag_fpr": flag_fpr, "escalate_share": escalate_share,
-                    "window_words": window_words, "represent": represent}
+        settings = {**DEFAULT_SETTINGS, "represent": represent}
         key = _hash(rows, settings)
         path = cache_dir() / f"detector-{key}.joblib"
         model: DetectorModel | None = None
@@ -386,8 +387,7 @@ def default_model(represent: str = "words", progress: bool = False) -> DetectorM
             except Exception:  # a corrupt or incompatible cache file: refit
                 model = None
         if model is None or model.data_hash != key:
-            model = fit(rows, folds=folds, layer_fpr=layer_fpr, flag_fpr=flag_fpr, escalate_share=escalate_share,
-                        window_words=window_words, represent=represent, progress=progress)
+            model = fit(rows, progress=progress, **settings)
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".tmp{os.getpid()}")
             joblib.dump(model, tmp)
