@@ -5,7 +5,7 @@ processing (~400 prompt tokens a question), and llama.cpp's CPU matrix kernels a
 for every format. This bench re-quantises the shipped weights to Q8_0 (each Q4_1 value is
 dequantised and stored again in 8 bits: the weights barely move, yet greedy answers can still
 diverge, so the bench counts how many stay identical) and serves each file in
-turn with the same settings as ``labkit serve``, sending the same RAG prompts (the first
+turn with labkit's own :class:`~labkit.llm.server.EmbeddedServer` and the settings ``labkit serve`` uses, sending the same RAG prompts (the first
 ``QUESTIONS`` golden dev questions, ``WORKERS`` in flight, temperature 0).
 
 Recorded: wall time, prompt and output tokens, and how many answers are identical between the two
@@ -16,11 +16,10 @@ shipped model is unchanged.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -82,25 +81,13 @@ def requantize(src: str | Path, dst: str | Path, target: str = "Q8_0") -> Path:
 def _serve_and_measure(model: Path, prompts: list[list[dict[str, str]]]) -> dict[str, Any]:
     import httpx
 
-    from labkit.llm.server import HOST, ServerSettings, _healthy, free_port
+    from labkit.llm.server import EmbeddedServer, ServerSettings
 
-    settings = ServerSettings.from_env()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
-    cmd = [sys.executable, "-m", "labkit.llm.server", "--model", str(model), "--alias", "bench", "--port", str(port),
-           "--ctx", str(settings.n_ctx), "--parallel", str(settings.n_parallel), "--threads", str(settings.n_threads),
-           "--parent-pid", str(os.getpid())]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    url = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not _healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server for {model.name} did not start")
-            time.sleep(0.1)
+    settings = replace(ServerSettings.from_env(), model_path=str(model), model_alias="bench", port=0)
+    with EmbeddedServer(settings) as server:
 
         def call(messages: list[dict[str, str]]) -> dict[str, Any]:
-            r = httpx.post(f"{url}/v1/chat/completions", timeout=600,
+            r = httpx.post(f"{server.url}/chat/completions", timeout=600,
                            json={"model": "bench", "messages": messages, "max_tokens": 64, "temperature": 0})
             r.raise_for_status()
             return r.json()
@@ -110,9 +97,6 @@ def _serve_and_measure(model: Path, prompts: list[list[dict[str, str]]]) -> dict
         with ThreadPoolExecutor(WORKERS) as pool:
             replies = list(pool.map(call, prompts))
         wall = time.perf_counter() - t0
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     return {"file": model.name, "mb": round(model.stat().st_size / 1e6, 1), "wall_s": round(wall, 1),
             "prompt_tokens": sum(r["usage"]["prompt_tokens"] for r in replies),
             "output_tokens": sum(r["usage"]["completion_tokens"] for r in replies),
@@ -138,7 +122,7 @@ def run() -> dict:
     same = sum(a == b for a, b in zip(base.pop("answers"), alt.pop("answers"), strict=True))
     return {
         "method": (f"{len(prompts)} golden dev RAG prompts, {WORKERS} in flight, max_tokens 64, temperature 0, "
-                   "each file served by labkit.llm.server with the default settings, one after the other"),
+                   "each file served by labkit.llm.server.EmbeddedServer with the default settings, one after the other"),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "convert_s": round(convert_s, 1),
         "shipped_q4_1": base,
