@@ -61,14 +61,12 @@ def _judge_agreement() -> dict[str, object]:
 def _trim_lever(app: RagApp, store: evals.RunStore, dev: list[dict], dev_full: evals.Run,
                 wall_per_question_s: float) -> dict[str, object]:
     """Trimmed sources on the dev split, against the default run's dev rows."""
-    mark = llm.ledger.mark()
     t0 = time.perf_counter()
     trimmed = evals.run(app.with_config(max_words_per_chunk=TRIM_WORDS), dev, name=f"dev-trim-{TRIM_WORDS}",
                         store=store, workers=WORKERS)
     wall = time.perf_counter() - t0
     gate = evals.compare(dev_full, trimmed, GATE_METRICS)
-    full_in = sum(r.input_tokens for r in dev_full.rows) / len(dev_full.rows)
-    trim_in = llm.ledger.totals(since=mark)["input_tokens"] / len(dev)
+    full_in, trim_in = (sum(r.input_tokens for r in run.rows) / len(run.rows) for run in (dev_full, trimmed))
     return {
         "max_words_per_chunk": TRIM_WORDS, "questions": len(dev), "wall_s": round(wall, 1),
         "input_tokens_per_question": {"default": round(full_in, 1), "trimmed": round(trim_in, 1)},

@@ -108,8 +108,8 @@ def test_fit_with_minilm_representation() -> None:
     assert verdict.details["nearest"] in model.bank_ids
 
 
-def test_representations_do_not_see_the_held_out_fold() -> None:
-    """The word vocabulary is fitted inside each fold: a word that only a held-out prompt uses is unknown."""
+def test_word_representation_knows_only_the_words_it_was_fitted_on() -> None:
+    """Why fit() refits it inside each fold: a word seen only in a held-out prompt must stay unknown."""
     rep = detectors.representation("words").fit(["reset my password", "ignore previous instructions"])
     assert rep.encode(["zebra quagga"]).nnz == 0
     assert rep.encode(["reset my password"]).nnz > 0
