@@ -40,9 +40,10 @@ help:  ## list targets
 .venv/bin/python:
 	python3 -m venv .venv
 
-$(STAMP): requirements.lock pyproject.toml $(MAKE_ENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+# tools/setup_env.py: torch from the source that fits this machine (a local wheel, PyTorch's CPU index on
+# Linux without a GPU, else PyPI's build with its dependencies) and checked to import, then the lock.
+$(STAMP): requirements.lock pyproject.toml tools/setup_env.py $(MAKE_ENV)
+	$(PY) tools/setup_env.py
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Stage 13)" >/dev/null
 	@touch $(STAMP)
 
@@ -75,7 +76,8 @@ bench: setup  ## run the benchmarks; numbers go to bench/results/*.json
 	$(PY) bench/run.py
 
 lock: setup  ## rewrite requirements.lock from the current environment (after changing a pin)
-	{ grep '^#' requirements.lock; $(PY) -m pip freeze --exclude-editable | sed 's/+cpu$$//' | LC_ALL=C sort -f; } > requirements.lock.new
+	{ grep '^#' requirements.lock; $(PY) -m pip freeze --all --exclude-editable --exclude pip \
+	  | grep -v -E '^(nvidia|cuda)-|^triton==' | sed 's/+cpu$$//' | LC_ALL=C sort -f; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 
 clean:  ## remove the venv and caches

