@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from labkit import evals
-from labkit.evals_cli import register_cli  # noqa: F401  (the CLI module must import cleanly)
+from labkit.cli.eval import register  # noqa: F401  (the CLI module must import cleanly)
 from labkit.rag import RagApp, RagConfig
 
 DOCS = [

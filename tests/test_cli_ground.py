@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from labkit import cli
-from labkit.grounding_cli import read_requests
+from labkit.cli.ground import read_requests
 
 CTX = "[1] The Team plan costs $19 per user per month.\n\n[2] Files up to 100 MB."
 

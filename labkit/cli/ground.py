@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from labkit.cli.common import Subparsers
+
 FIELDS = ("id", "context", "question", "answer")
 
 
@@ -89,7 +91,8 @@ def _ground(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub: argparse._SubParsersAction) -> None:
+def register(sub: Subparsers) -> None:
+    """Add ``labkit ground`` to the ``labkit`` command."""
     p = sub.add_parser("ground", help="score how well answers are supported by their context (JSONL in, JSONL out)")
     p.add_argument("file", help='JSONL with {"id", "context", "question", "answer"} per line')
     p.add_argument("--out", default=None, help="write results here instead of stdout")

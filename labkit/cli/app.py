@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from labkit.cli.common import Subparsers, count, port
+
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
@@ -27,18 +29,19 @@ def _ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub: argparse._SubParsersAction) -> None:
+def register(sub: Subparsers) -> None:
+    """Add ``labkit app serve`` and ``labkit app ask`` to the ``labkit`` command."""
     app = sub.add_parser("app", help="the reference RAG app: serve it over HTTP or ask it a question")
     app_sub = app.add_subparsers(dest="app_command", required=True, metavar="ACTION")
     p = app_sub.add_parser("serve", help="serve the RAG app as an OpenAI-compatible HTTP service")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8800)
-    p.add_argument("--k", type=int, default=3)
+    p.add_argument("--port", type=port, default=8800)
+    p.add_argument("--k", type=count, default=3)
     p.add_argument("--prompt", default="v1-grounded")
     p.set_defaults(handler=_serve)
     p = app_sub.add_parser("ask", help="answer one question and print JSON")
     p.add_argument("question")
     p.add_argument("--tenant", default=None)
-    p.add_argument("--k", type=int, default=3)
+    p.add_argument("--k", type=count, default=3)
     p.add_argument("--prompt", default="v1-grounded")
     p.set_defaults(handler=_ask)

@@ -7,6 +7,8 @@ import argparse
 import os
 from pathlib import Path
 
+from labkit.cli.common import Subparsers, count, probability
+
 
 def default_db() -> Path:
     """Where runs are stored: ``LABKIT_EVALS_DB``, else ``<LABKIT_CACHE or ~/.cache/labkit>/evals/runs.sqlite``."""
@@ -14,6 +16,20 @@ def default_db() -> Path:
     if env:
         return Path(env)
     return Path(os.environ.get("LABKIT_CACHE", Path.home() / ".cache" / "labkit")) / "evals" / "runs.sqlite"
+
+
+def _open_store(args: argparse.Namespace):  # noqa: ANN202 - a RunStore; imported lazily
+    """The run store named by ``--db`` (default :func:`default_db`); a file that is not one is a clear error."""
+    import sqlite3
+
+    from labkit import evals
+
+    db = Path(args.db) if args.db else default_db()
+    try:
+        return evals.RunStore(db)
+    except sqlite3.DatabaseError as exc:
+        raise ValueError(f"{db} is not a run store ({exc}); pass --db a SQLite file `labkit eval run` wrote, "
+                         f"or a new path") from None
 
 
 def _print_metrics(run: object) -> None:
@@ -35,22 +51,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.kind:
         rows = [r for r in rows if r.get("kind") in set(args.kind)]
     if args.limit is not None:
-        if args.limit < 1:
-            raise ValueError(f"--limit must be >= 1, got {args.limit}")
         rows = rows[: args.limit]
     if not rows:
         raise ValueError(f"no rows in {args.dataset!r} with split={args.split!r} and kind={args.kind}")
     config = RagConfig(chunk_words=args.chunk_words, overlap_words=args.overlap_words, k=args.k, mode=args.mode,
                        prompt_version=args.prompt, max_tokens=args.max_tokens)
     app = RagApp(config=config)
-    db = Path(args.db) if args.db else default_db()
+    store = _open_store(args)  # before the run, so a bad --db costs no model calls
     what = "retrieval only" if args.retrieval_only else "end to end"
     print(f"evaluating {len(rows)} {args.dataset}/{args.split} questions ({what}, {args.workers} in flight)...",
           flush=True)
-    run = evals.run(app, rows, name=args.name, dataset=f"{args.dataset}/{args.split}", store=db,
+    run = evals.run(app, rows, name=args.name, dataset=f"{args.dataset}/{args.split}", store=store,
                     workers=args.workers, generate=not args.retrieval_only, progress=args.progress)
     s = run.summary()
-    print(f"run {run.name!r} (id {run.id}) saved to {db}: {s['questions']} questions, {s['errors']} errors, "
+    print(f"run {run.name!r} (id {run.id}) saved to {store.path}: {s['questions']} questions, {s['errors']} errors, "
           f"{s['wall_s']} s wall, {s['input_tokens']} + {s['output_tokens']} tokens, ${s['cost_usd']:.6f}")
     _print_metrics(run)
     if run.errors:
@@ -62,7 +76,7 @@ def _run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from labkit import evals
 
-    store = evals.RunStore(Path(args.db) if args.db else default_db())
+    store = _open_store(args)
     try:
         base, cand = store.load(args.baseline), store.load(args.candidate)
     except KeyError as exc:
@@ -75,12 +89,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from labkit import evals
-
-    db = Path(args.db) if args.db else default_db()
-    runs = evals.RunStore(db).runs()
+    store = _open_store(args)
+    runs = store.runs()
     if not runs:
-        print(f"no runs in {db}; make one with `labkit eval run`")
+        print(f"no runs in {store.path}; make one with `labkit eval run`")
         return 0
     print(f"{'id':<13} {'name':<28} {'created':<20} {'rows':>5}  dataset")
     for r in runs:
@@ -89,7 +101,8 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub: argparse._SubParsersAction) -> None:
+def register(sub: Subparsers) -> None:
+    """Add ``labkit eval run``, ``compare`` and ``list`` to the ``labkit`` command."""
     ev = sub.add_parser("eval", help="evaluate the RAG app on the golden set and gate regressions")
     ev_sub = ev.add_subparsers(dest="eval_command", required=True, metavar="ACTION")
 
@@ -97,16 +110,16 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", default="golden", help="a shipped dataset with golden-set rows (default golden)")
     p.add_argument("--split", default="dev", choices=["dev", "test", "all"], help="which split (default dev)")
     p.add_argument("--kind", action="append", help="only this question kind (repeatable)")
-    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--limit", type=count, default=None, help="only the first N questions")
     p.add_argument("--name", default=None, help="a name for the run (default: from the config)")
-    p.add_argument("--k", type=int, default=3, help="chunks in the prompt (RagConfig.k)")
+    p.add_argument("--k", type=count, default=3, help="chunks in the prompt (RagConfig.k)")
     p.add_argument("--mode", default="hybrid", choices=["hybrid", "bm25", "dense"], help="retrieval mode")
     p.add_argument("--prompt", default="v1-grounded", help="prompt version (labkit.rag.PROMPTS)")
     p.add_argument("--chunk-words", type=int, default=80, help="chunk size in words at ingest")
     p.add_argument("--overlap-words", type=int, default=15, help="chunk overlap in words")
-    p.add_argument("--max-tokens", type=int, default=64, help="answer length cap")
+    p.add_argument("--max-tokens", type=count, default=64, help="answer length cap")
     p.add_argument("--retrieval-only", action="store_true", help="no model calls: retrieval metrics only")
-    p.add_argument("--workers", type=int, default=4, help="requests in flight (default 4)")
+    p.add_argument("--workers", type=count, default=4, help="requests in flight (default 4)")
     p.add_argument("--db", default=None, help="SQLite file for runs (default: LABKIT_EVALS_DB or the labkit cache)")
     p.add_argument("--progress", action="store_true", help="show a progress bar")
     p.set_defaults(handler=_run)
@@ -116,7 +129,7 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("candidate", help="run id or name")
     p.add_argument("--metric", action="append", help="metric to gate (repeatable; default: all shared metrics)")
     p.add_argument("--max-drop", type=float, default=0.0, help="drop tolerated even when certain (default 0)")
-    p.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
+    p.add_argument("--confidence", type=probability, default=0.95, help="interval coverage (default 0.95)")
     p.add_argument("--db", default=None, help="SQLite file for runs")
     p.set_defaults(handler=_compare)
 

@@ -7,6 +7,7 @@ import json
 import os
 
 from labkit import cache
+from labkit.cli.common import Subparsers
 
 
 def _default_threshold() -> float:
@@ -39,7 +40,7 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub: argparse._SubParsersAction) -> None:
+def register(sub: Subparsers) -> None:
     """Add ``labkit cache ...`` to the labkit command."""
     p = sub.add_parser("cache", help="evaluate the semantic cache")
     inner = p.add_subparsers(dest="cache_command", required=True, metavar="ACTION")

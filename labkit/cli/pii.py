@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from labkit.cli.common import Subparsers
+
 
 class MalformedLine(ValueError):
     """A line of the input is not a JSON object with a string ``text`` and an ``id``."""
@@ -87,7 +89,7 @@ def _pii(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub: argparse._SubParsersAction) -> None:
+def register(sub: Subparsers) -> None:
     """Add ``labkit pii`` to the ``labkit`` command."""
     p = sub.add_parser("pii", help="redact emails, phones, cards, IBANs, national ids and secrets from a JSONL file")
     p.add_argument("file", help='JSONL input, one {"id", "text"} object per line')

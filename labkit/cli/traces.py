@@ -7,6 +7,8 @@ import re
 import sys
 import time
 
+from labkit.cli.common import Subparsers, count
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -27,6 +29,7 @@ def parse_since(text: str | None, now_ns: int | None = None) -> int | None:
 
 
 def _store(args: argparse.Namespace):  # noqa: ANN202 - a SpanStore; imported lazily
+    import sqlite3
     from pathlib import Path
 
     from labkit.tracing.store import SpanStore, default_store_path
@@ -35,7 +38,11 @@ def _store(args: argparse.Namespace):  # noqa: ANN202 - a SpanStore; imported la
     if not path.exists():
         raise FileNotFoundError(f"no span store at {path}; pass --store PATH or set LABKIT_TRACES "
                                 f"(a notebook's tracing.setup(path) writes one)")
-    return SpanStore(path)
+    try:
+        return SpanStore(path)
+    except sqlite3.DatabaseError as exc:
+        raise ValueError(f"{path} is not a span store ({exc}); pass --store PATH of the SQLite file "
+                         f"a notebook's tracing.setup(path) wrote") from None
 
 
 def _start(store, since: str | None) -> int | None:  # noqa: ANN001
@@ -106,7 +113,7 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub: argparse._SubParsersAction) -> None:
+def register(sub: Subparsers) -> None:
     """Add ``labkit traces`` with its ``list``, ``show`` and ``stats`` actions."""
     traces = sub.add_parser("traces", help="read the local span store: list traces, show one, stats over a window")
     tsub = traces.add_subparsers(dest="traces_command", required=True, metavar="ACTION")
@@ -121,13 +128,13 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default=None, help="only traces that called this model")
     p.add_argument("--route", default=None, help="only this route")
     p.add_argument("--slowest", action="store_true", help="slowest first")
-    p.add_argument("--limit", type=int, default=20, help="show at most this many (default 20)")
+    p.add_argument("--limit", type=count, default=20, help="show at most this many (default 20)")
     p.set_defaults(handler=_list)
 
     p = tsub.add_parser("show", parents=[common], help="one trace as a text waterfall")
     p.add_argument("trace_id", help="trace id, or a unique prefix of at least 6 hex digits")
     p.add_argument("--attributes", action="store_true", help="print every span's attributes")
-    p.add_argument("--width", type=int, default=40, help="bar width in characters")
+    p.add_argument("--width", type=count, default=40, help="bar width in characters")
     p.set_defaults(handler=_show)
 
     p = tsub.add_parser("stats", parents=[common], help="requests, errors, latency percentiles, tokens, cost")

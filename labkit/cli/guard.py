@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from labkit.cli.common import Subparsers
+
 
 def read_requests(path: Path) -> list[dict[str, Any]]:
     """Parse and validate every line of a guard input file.
@@ -103,7 +105,7 @@ def _guard(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub: argparse._SubParsersAction) -> None:
+def register(sub: Subparsers) -> None:
     """Add ``labkit guard`` to the ``labkit`` command."""
     p = sub.add_parser("guard", help="run the guardrail layer over a JSONL file of {id, text}; one verdict per line")
     p.add_argument("file", help='JSONL input, one {"id": ..., "text": "..."} per line')
