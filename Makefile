@@ -65,12 +65,12 @@ test-notebooks: setup  ## nbval over the notebooks only
 	$(PY) -m pytest notebooks --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: setup  ## notebook conventions, ruff and mypy
-	$(PY) -m labkit.nblint notebooks
-	$(PY) -m ruff check labkit tests bench
+	$(PY) tools/nblint.py notebooks
+	$(PY) -m ruff check .
 	$(PY) -m mypy labkit
 
 run: setup  ## execute every notebook headless; writes reports/course_run.md
-	$(PY) -m labkit.courserun notebooks --out reports
+	$(PY) tools/courserun.py notebooks --out reports
 
 bench: setup  ## run the benchmarks; numbers go to bench/results/*.json
 	$(PY) bench/run.py

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +30,12 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
                 "LABKIT_CTX", "LABKIT_PARALLEL", "LABKIT_THREADS"):
         monkeypatch.delenv(var, raising=False)
     return monkeypatch
+
+
+@pytest.fixture(scope="session")
+def tools_importable() -> Path:
+    """The course tooling folder, tools/, put on sys.path so a test can import its scripts by name."""
+    tools = Path(__file__).resolve().parent.parent / "tools"
+    if str(tools) not in sys.path:
+        sys.path.insert(0, str(tools))
+    return tools

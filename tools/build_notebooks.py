@@ -47,8 +47,9 @@ if "google.colab" in sys.modules and not os.path.exists("/content/stage13"):  # 
 """
 
 
-def badges(target: Path) -> str:
-    rel = target.relative_to(ROOT).as_posix()
+def badges(target: Path, root: Path = ROOT) -> str:
+    """The Colab and Binder badges that open ``target`` (a notebook under ``root``)."""
+    rel = target.relative_to(root).as_posix()
     return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
             f"(https://colab.research.google.com/github/{REPO_PATH}/blob/main/{rel}) "
             f"[![Binder](https://mybinder.org/badge_logo.svg)]"
@@ -56,7 +57,15 @@ def badges(target: Path) -> str:
 
 
 def parse(text: str) -> list[tuple[str, str]]:
-    """Split a percent-format file into (kind, source) cells."""
+    """Split a percent-format file into cells.
+
+    Args:
+        text: the source, ``# %% [markdown]`` and ``# %%`` markers opening each cell.
+
+    Returns:
+        ``(kind, source)`` per cell, kind "markdown" or "code"; blank edge lines are dropped and
+        markdown loses its leading ``# ``.
+    """
     cells: list[tuple[str, list[str]]] = []
     for line in text.splitlines():
         m = CELL.match(line)
@@ -81,17 +90,31 @@ def parse(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def build(src: Path) -> tuple[Path, str]:
+def target_of(src: Path, root: Path = ROOT) -> Path:
+    """Where a source builds to: ``demos__x.py`` becomes ``<root>/notebooks/demos/x.ipynb``."""
+    return root / "notebooks" / Path(*src.stem.split("__")).with_suffix(".ipynb")
+
+
+def build(src: Path, root: Path = ROOT) -> tuple[Path, str]:
+    """Build one notebook from its source.
+
+    Args:
+        src: a percent-format file in ``notebooks/_src``.
+        root: the repository root the notebook (and its badges) belong to.
+
+    Returns:
+        The notebook's path and its text as it should be on disk.
+    """
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
-    target = ROOT / "notebooks" / Path(*src.stem.split("__")).with_suffix(".ipynb")
+    target = target_of(src, root)
     first_code = first_markdown = True
     for i, (kind, source) in enumerate(parse(src.read_text(encoding="utf-8"))):
         if kind == "markdown" and first_markdown:
-            source, first_markdown = f"{badges(target)}\n\n{source}", False
+            source, first_markdown = f"{badges(target, root)}\n\n{source}", False
         if kind == "code" and first_code:
             source, first_code = f"{COLAB_SETUP}\n{source}", False
         cell = nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_code_cell(source)
@@ -100,24 +123,44 @@ def build(src: Path) -> tuple[Path, str]:
     return target, nbformat.writes(nb) + "\n"
 
 
-def main() -> int:
+def out_of_date(src_dir: Path = SRC, root: Path = ROOT) -> dict[Path, str]:
+    """The notebooks that are missing or differ from their sources.
+
+    Args:
+        src_dir: the folder of percent-format sources.
+        root: the repository root the notebooks are built under.
+
+    Returns:
+        ``{notebook path: its text as built now}``; empty when every notebook is up to date.
+    """
+    stale = {}
+    for src in sorted(src_dir.glob("*.py")):
+        target, text = build(src, root)
+        if not (target.exists() and target.read_text(encoding="utf-8") == text):
+            stale[target] = text
+    return stale
+
+
+def stale_message(stale: list[Path], root: Path = ROOT) -> str:
+    """The one-line error for out-of-date notebooks, naming the command that fixes it."""
+    names = ", ".join(p.relative_to(root).as_posix() for p in stale)
+    return f"out of date (run `python tools/build_notebooks.py`): {names}"
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if a built notebook differs from its source")
-    args = parser.parse_args()
-    stale = []
-    for src in sorted(SRC.glob("*.py")):
-        target, text = build(src)
-        if target.exists() and target.read_text(encoding="utf-8") == text:
-            continue
-        if args.check:
-            stale.append(str(target.relative_to(ROOT)))
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            print(f"built {target.relative_to(ROOT)}")
-    if stale:
-        print("out of date (run `python tools/build_notebooks.py`): " + ", ".join(stale), file=sys.stderr)
-        return 1
+    args = parser.parse_args(argv)
+    stale = out_of_date()
+    if args.check:
+        if stale:
+            print(stale_message(list(stale)), file=sys.stderr)
+            return 1
+        return 0
+    for target, text in stale.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        print(f"built {target.relative_to(ROOT)}")
     return 0
 
 

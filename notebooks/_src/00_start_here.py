@@ -187,5 +187,5 @@ if llm.backend() == "embedded":
 totals = llm.ledger.totals()
 print(f"{totals['calls']} calls, {totals['input_tokens']} input + {totals['output_tokens']} output tokens, "
       f"${totals['cost_usd']:.6f}, {totals['latency_s']:.1f} s in model calls")
-llm.ledger.plot();
+llm.ledger.plot()
 llm.ledger.summary()

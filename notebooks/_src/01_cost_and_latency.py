@@ -19,7 +19,6 @@ import json
 import statistics
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -165,7 +164,7 @@ full = routing.ChatTier("full", app, k=3, max_tokens=48)
 trimmed = routing.ChatTier("trimmed", app, k=3, max_words_per_hit=35, max_tokens=48)
 small = routing.ChatTier("small", app, k=1, max_words_per_hit=35, max_tokens=48)
 runs: dict[str, list[routing.TierResult]] = {t.name: [t.run(r["question"]) for r in GOLD] for t in (full, trimmed, small)}
-right = {name: [routing.golden_correct(r, x.text) for r, x in zip(GOLD, res)] for name, res in runs.items()}
+right = {name: [routing.golden_correct(r, x.text) for r, x in zip(GOLD, res, strict=True)] for name, res in runs.items()}
 for name, res in runs.items():
     print(f"{name:8} mean input tokens {statistics.fmean(x.input_tokens for x in res):5.0f}   "
           f"correct {sum(right[name])}/{len(GOLD)}   mean latency {statistics.fmean(x.latency_s for x in res):.2f} s")
@@ -230,8 +229,8 @@ frontier = routing.cascade_frontier({"small": runs["small"], "large": runs["full
 for p in frontier:
     print(f"{p.label:22} ${p.cost_per_query_usd * 1000:.5f} per 1,000 questions | quality {p.quality:.2f} | "
           f"escalated {p.escalation_rate:.0%}{'  <- on the frontier' if p.on_frontier else ''}")
-print("small-tier confidence when right:", [round(c, 2) for c, ok in zip(conf, right["small"]) if ok],
-      "| when wrong:", [round(c, 2) for c, ok in zip(conf, right["small"]) if not ok])
+print("small-tier confidence when right:", [round(c, 2) for c, ok in zip(conf, right["small"], strict=True) if ok],
+      "| when wrong:", [round(c, 2) for c, ok in zip(conf, right["small"], strict=True) if not ok])
 
 # %%
 mid = next(p for p in frontier if p.threshold == cuts[1])

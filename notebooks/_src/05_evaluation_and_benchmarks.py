@@ -19,7 +19,6 @@
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -388,7 +387,7 @@ start = pd.Timestamp(week.params["start"])
 daily = {name: online.daily_scores([start + pd.Timedelta(seconds=t) for t, _ in v], [s for _, s in v], min_n=5)
          for name, v in scores.items()}
 plots.plot_daily(daily, title="Simulated week: daily recall@5 of sampled requests (95% intervals)",
-                 ylabel="recall@5");
+                 ylabel="recall@5")
 ab = stats.unpaired_test([s for _, s in scores["A hybrid"]], [s for _, s in scores["B dense-only"]])
 offline = evals.compare(retrieval, evals.run(app.with_config(mode="dense"), dev, generate=False, name="dense"),
                         metrics=["recall@5"]).checks[0]
@@ -415,5 +414,5 @@ assert widest > 0.1, "a day's sample per arm is small: its interval must be wide
 totals = llm.ledger.totals()
 print(f"{totals['calls']} calls, {totals['input_tokens']} input + {totals['output_tokens']} output tokens, "
       f"${totals['cost_usd']:.6f}, {totals['latency_s']:.1f} s in model calls")
-llm.ledger.plot();
+llm.ledger.plot()
 llm.ledger.summary()

@@ -26,7 +26,7 @@ import pydantic
 
 from labkit import data, guardrails, llm
 from labkit.exercises import get as exercise
-from labkit.exercises.nb06 import LOOKALIKES, ZERO_WIDTH
+from labkit.exercises.nb06 import LOOKALIKES, ZERO_WIDTH  # noqa: F401  (for your unhide() in exercise 2)
 from labkit.guardrails import GuardedApp, HeuristicGuard, Pipeline, evaluate, normalize, structured_call
 from labkit.rag import RagApp
 
@@ -177,9 +177,12 @@ for a, col, lo, hi, title in ((ax[0], "detection", "det_ci_low", "det_ci_high", 
                               (ax[1], "false_pos", "fp_ci_low", "fp_ci_high", "benign prompts blocked")):
     err = np.array([table[col] - table[lo], table[hi] - table[col]])
     a.barh(table.index, table[col], xerr=err, color="#4c78a8", capsize=3)
-    a.set_title(f"{title} (95 % Wilson CI)"); a.set_xlim(0, 1)
-ax[1].axvline(0.03, color="#c62828", ls="--", label="3 % target"); ax[1].legend()
-plt.tight_layout(); plt.show()
+    a.set_title(f"{title} (95 % Wilson CI)")
+    a.set_xlim(0, 1)
+ax[1].axvline(0.03, color="#c62828", ls="--", label="3 % target")
+ax[1].legend()
+plt.tight_layout()
+plt.show()
 
 # %%
 d, f = report.detection(), report.false_positives()
@@ -227,10 +230,15 @@ p50 = [report.latency(g, worked_only=True)["p50_ms"] for g in names]
 p95 = [report.latency(g, worked_only=True)["p95_ms"] for g in names]
 fig, ax = plt.subplots(figsize=(8, 2.8))
 y = np.arange(len(names))
-ax.barh(y - 0.2, p50, 0.4, label="p50"); ax.barh(y + 0.2, p95, 0.4, label="p95")
-ax.set_yticks(y, names); ax.set_xscale("log"); ax.set_xlabel("ms per prompt when the guard runs (log)"); ax.legend()
-plt.tight_layout(); plt.show()
-for g, a, b in zip(names, p50, p95):
+ax.barh(y - 0.2, p50, 0.4, label="p50")
+ax.barh(y + 0.2, p95, 0.4, label="p95")
+ax.set_yticks(y, names)
+ax.set_xscale("log")
+ax.set_xlabel("ms per prompt when the guard runs (log)")
+ax.legend()
+plt.tight_layout()
+plt.show()
+for g, a, b in zip(names, p50, p95, strict=True):
     print(f"{g:11} p50 {a:8.2f} ms   p95 {b:8.2f} ms   runs on {report.ran(g):.0%} of prompts")
 benign_rows = [r for r in report.rows if r["label"] == "benign"]
 skipped_benign = sum(bool(r["result"].verdict("similarity").details.get("skipped")) for r in benign_rows)
@@ -304,7 +312,8 @@ out_layer = guardrails.output_pipeline()
 answer = "Sure, contact the account owner at ana@example.com or call +44 20 7946 0958."
 rude = "That is a stupid fucking question, figure it out yourself."
 r_ok, r_rude = out_layer.run(answer), out_layer.run(rude)
-print(r_ok.summary(), "\n->", r_ok.text, "\n"); print(r_rude.summary())
+print(r_ok.summary(), "\n->", r_ok.text, "\n")
+print(r_rude.summary())
 assert r_ok.allowed and "[EMAIL]" in r_ok.text and "[PHONE]" in r_ok.text and not r_rude.allowed
 
 # %% [markdown]
@@ -345,9 +354,13 @@ labels = [f"q{i + 1}{' (blocked)' if a.blocked else ''}" for i, a in enumerate(a
 left = np.zeros(len(answers))
 for part, colour in (("input", "#72b7b2"), ("app", "#4c78a8"), ("output", "#f58518")):
     vals = np.array([a.timings[part] for a in answers])
-    ax.barh(labels, vals, left=left, color=colour, label=part); left += vals
-ax.set_xlabel("seconds"); ax.legend(); ax.set_title("where the time of a guarded answer goes")
-plt.tight_layout(); plt.show()
+    ax.barh(labels, vals, left=left, color=colour, label=part)
+    left += vals
+ax.set_xlabel("seconds")
+ax.legend()
+ax.set_title("where the time of a guarded answer goes")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # ### Exercise 1: detection and false-positive rates

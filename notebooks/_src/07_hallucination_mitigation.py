@@ -21,7 +21,7 @@ import pandas as pd
 
 from labkit import data, grounding, llm
 from labkit.exercises import get as exercise
-from labkit.grounding import claims, combine, evaluate, judge, mitigate, plots
+from labkit.grounding import claims, combine, evaluate, judge, mitigate, plots  # noqa: F401  (claims: for the exercise)
 from labkit.rag import RagApp
 from labkit.rag.prompts import format_context
 
@@ -45,7 +45,7 @@ for q in asked:
 
 # %%
 live_scores = [grounding.support_score(ctx, q, ans) for q, ctx, ans in live]
-for (q, _, ans), r in zip(live, live_scores, strict=True):
+for (_, _, ans), r in zip(live, live_scores, strict=True):
     print(f"support {r.score:.2f} ({'pass' if r.supported else 'BLOCK'}) | {ans[:70]!r}")
     for line in r.reasons()[:3]:
         print("    ", line[:140])
@@ -137,7 +137,7 @@ plots.roc_and_pr({k.strip(): v for k, v in scores.items() if "numeric" in k or "
 
 # %%
 combined = scores["combined (LR, fitted on train)"]
-plots.threshold_tradeoff(combined, y_test, threshold=grounding.DEFAULT_THRESHOLD);
+plots.threshold_tradeoff(combined, y_test, threshold=grounding.DEFAULT_THRESHOLD)
 ok = [p for p in evaluate.threshold_curve(combined, y_test) if p.blocked_good <= 0.10]
 best = max(ok, key=lambda p: p.recall)
 at_default = evaluate.threshold_curve(combined, y_test, [grounding.DEFAULT_THRESHOLD])[0]
@@ -192,7 +192,7 @@ flip = evaluate.embedding_similarity(["Single sign-on is included in the Busines
 cos_auc = evaluate.auroc(cos, cos_y)
 print(f"MiniLM cosine AUROC, supported vs contradicted: {cos_auc:.2f}; "
       f"mean cosine {cos[cos_y].mean():.2f} vs {cos[~cos_y].mean():.2f}; a sentence vs its negation: {flip[0]:.2f}")
-plots.score_histograms(cos, cos_y, "cosine(claim, evidence)", "Supported and contradicted claims overlap");
+plots.score_histograms(cos, cos_y, "cosine(claim, evidence)", "Supported and contradicted claims overlap")
 assert cos_auc < 0.75 and flip[0] > 0.85, "similarity measures topic, not support"
 
 # %% [markdown]

@@ -293,7 +293,7 @@ sim.shutdown()
 # NBVAL_IGNORE_OUTPUT
 real_board = tracing.dashboard(t.store)
 print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in real_board.summary().items()})
-real_board.plot();
+real_board.plot()
 real_board.by_route_model
 
 # %%

@@ -25,10 +25,10 @@
 import json
 from pathlib import Path
 
-import numpy as np
+import numpy as np  # noqa: F401  (for your p95_by_day)
 
-from labkit import llm, tracing
-from labkit.capstone import bugs, grade, report, world
+from labkit import llm, tracing  # noqa: F401  (tracing.waterfall: for your find_bugs)
+from labkit.capstone import bugs, report, world
 from labkit.exercises import get as exercise
 from labkit.exercises.capstone import check_findings
 
@@ -68,7 +68,7 @@ print(f"check 1 passed: {len(frame)} requests, {len(roots)} traces, none lost or
 # %%
 # NBVAL_IGNORE_OUTPUT
 rep = report.week_report(week)
-report.plot(rep);
+report.plot(rep)
 rep.eval_daily
 
 # %%

@@ -54,6 +54,7 @@ rag.config = rag.config.variant(k=6)
 examples["same question, k=6"] = ask(QUESTION)
 service.stop()
 
+# %%
 with tracing.FlakyProxy(fail_attempts=2, status=503, retry_after_ms=50) as proxy:
     with tracing.span("summarise", route="/summarise") as root:
         tracing.traced_client(proxy.url, max_retries=3).chat.completions.create(

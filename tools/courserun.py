@@ -4,13 +4,12 @@ For each notebook: wall time, model calls, tokens, cost (from the kernel's own l
 asserts passed, and pass/fail. Writes ``reports/course_run.md``, ``reports/course_run.json``
 and ``reports/course_run.png``.
 
-Usage: python -m labkit.courserun notebooks [--out reports] [--only PATTERN]
+Usage: python tools/courserun.py notebooks [--out reports] [--only PATTERN]
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import sys
@@ -22,8 +21,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-
-from labkit.nblint import notebooks_under
+from nblint import count_asserts, notebooks_under
 
 
 @dataclass
@@ -39,20 +37,6 @@ class NotebookRun:
     cost_usd: float
     asserts: int
     error: str = ""
-
-
-def count_asserts(nb: nbformat.NotebookNode) -> int:
-    """Number of ``assert`` statements in the notebook's code cells."""
-    total = 0
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        src = "\n".join(ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!")))
-        try:
-            total += sum(isinstance(n, ast.Assert) for n in ast.walk(ast.parse(src)))
-        except SyntaxError:
-            continue
-    return total
 
 
 def run_notebook(path: Path, timeout: int = 900) -> NotebookRun:

@@ -3,14 +3,15 @@
 Checks, per notebook:
   * the first cell is markdown saying what it measures, its run time and what it needs;
   * all imports are in the first code cell, which also holds the Colab set-up;
+  * every other code cell is at most MAX_CELL_LINES lines (CONTRIBUTING: "cells short");
   * no model name is typed into a code cell (names come from the registry);
   * no secret or API key appears anywhere;
   * no stored outputs, execution counts or volatile metadata (outputs are measured at run time);
   * it ends with the ledger of its own model calls;
-  * every exercise it opens is auto-checked;
+  * it asserts what it claims (at least one ``assert``), and every exercise it opens is auto-checked;
   * it matches its source in notebooks/_src (``python tools/build_notebooks.py``).
 
-Usage: python -m labkit.nblint notebooks [--fix-hint]
+Usage: python tools/nblint.py notebooks
 """
 
 from __future__ import annotations
@@ -21,16 +22,21 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import build_notebooks
 import nbformat
 
 HEADER_WORDS = ("what you will measure", "time to run", "needs")
 SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{30,}|xox[bp]-[A-Za-z0-9-]{20,})")
 API_KEY_LITERAL = re.compile(r"api_key\s*=\s*['\"][^'\"]{8,}['\"]")
 VOLATILE_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
+# CONTRIBUTING asks for cells of about 25 lines; past this a cell is doing too much to read at once.
+MAX_CELL_LINES = 30
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One broken convention: where (notebook, cell index or None for the whole notebook) and what."""
+
     path: Path
     cell: int | None
     message: str
@@ -49,24 +55,60 @@ def _model_names() -> set[str]:
     return names
 
 
-def _top_level_imports(source: str) -> bool:
+def _code_tree(source: str) -> ast.Module | None:
+    """A code cell's syntax tree, IPython magics and shell lines left out (None when it does not parse)."""
     try:
-        tree = ast.parse("\n".join(ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))))
+        return ast.parse("\n".join(ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))))
     except SyntaxError:
-        return False
-    return any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body)
+        return None
+
+
+def _top_level_imports(source: str) -> bool:
+    tree = _code_tree(source)
+    return tree is not None and any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body)
 
 
 def _string_constants(source: str) -> list[str]:
-    try:
-        tree = ast.parse("\n".join(ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))))
-    except SyntaxError:
-        return []
-    return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    tree = _code_tree(source)
+    nodes = ast.walk(tree) if tree is not None else ()
+    return [n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def count_asserts(nb: nbformat.NotebookNode) -> int:
+    """Number of ``assert`` statements in the notebook's code cells."""
+    trees = (_code_tree(cell.source) for cell in nb.cells if cell.cell_type == "code")
+    return sum(isinstance(n, ast.Assert) for tree in trees if tree is not None for n in ast.walk(tree))
+
+
+def long_cells(path: Path, code: list[tuple[int, nbformat.NotebookNode]]) -> list[Problem]:
+    """Code cells over MAX_CELL_LINES lines, the first excepted (its length is the Colab set-up and the imports).
+
+    Args:
+        path: the notebook, for the message.
+        code: ``(cell index, cell)`` of each code cell, in order.
+
+    Returns:
+        One problem per long cell, with its line count.
+    """
+    problems = []
+    for i, cell in code[1:]:
+        lines = len(cell.source.splitlines())
+        if lines > MAX_CELL_LINES:
+            problems.append(Problem(path, i, f"code cell has {lines} lines (at most {MAX_CELL_LINES}); split it "
+                                             "or move the logic into labkit"))
+    return problems
 
 
 def lint_notebook(path: Path, model_names: set[str]) -> list[Problem]:
-    """All convention problems of one notebook (empty when it is clean)."""
+    """All convention problems of one notebook.
+
+    Args:
+        path: the .ipynb file.
+        model_names: names no code cell may type (the registry's model ids and API names).
+
+    Returns:
+        The problems found; empty when the notebook is clean.
+    """
     nb = nbformat.read(path, as_version=4)
     problems: list[Problem] = []
     cells = nb.cells
@@ -86,6 +128,7 @@ def lint_notebook(path: Path, model_names: set[str]) -> list[Problem]:
     for i, cell in code[1:]:
         if _top_level_imports(cell.source):
             problems.append(Problem(path, i, "imports belong in the first code cell"))
+    problems.extend(long_cells(path, code))
     for i, cell in code:
         for const in _string_constants(cell.source):
             if const in model_names:
@@ -98,6 +141,8 @@ def lint_notebook(path: Path, model_names: set[str]) -> list[Problem]:
     for i, cell in enumerate(cells):
         if SECRET.search(cell.source) or API_KEY_LITERAL.search(cell.source):
             problems.append(Problem(path, i, "looks like a secret or API key; read it from the environment"))
+    if not count_asserts(nb):
+        problems.append(Problem(path, None, "asserts nothing; each measured claim needs an assert that the lesson holds"))
     last_code = code[-1][1].source
     if "ledger" not in last_code:
         problems.append(Problem(path, code[-1][0], "must end with the ledger of the notebook's model calls"))
@@ -109,6 +154,7 @@ def lint_notebook(path: Path, model_names: set[str]) -> list[Problem]:
 
 
 def lint(paths: list[Path]) -> list[Problem]:
+    """The problems of every notebook in ``paths``, checked against the registry's model names."""
     names = _model_names()
     problems: list[Problem] = []
     for path in paths:
@@ -117,27 +163,36 @@ def lint(paths: list[Path]) -> list[Problem]:
 
 
 def notebooks_under(root: Path) -> list[Path]:
+    """Every notebook below ``root``, sorted, Jupyter's checkpoint copies left out."""
     return sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def stale_build(root: Path, src_dir: Path = build_notebooks.SRC, repo_root: Path = build_notebooks.ROOT) -> list[Problem]:
+    """Notebooks that differ from their sources.
+
+    Args:
+        root: the notebook folder being linted, for the message.
+        src_dir: the percent-format sources.
+        repo_root: the repository the notebooks are built under.
+
+    Returns:
+        One problem naming every out-of-date notebook; empty when all are in sync.
+    """
+    stale = build_notebooks.out_of_date(src_dir, repo_root)
+    return [Problem(root, None, build_notebooks.stale_message(list(stale), repo_root))] if stale else []
 
 
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     if len(args) != 1:
-        print("usage: python -m labkit.nblint NOTEBOOK_DIR", file=sys.stderr)
+        print("usage: python tools/nblint.py NOTEBOOK_DIR", file=sys.stderr)
         return 2
     root = Path(args[0])
     if not root.is_dir():
         print(f"{root} is not a folder of notebooks", file=sys.stderr)
         return 2
     paths = notebooks_under(root)
-    problems = lint(paths)
-    builder = Path(__file__).resolve().parent.parent / "tools" / "build_notebooks.py"
-    if builder.exists():
-        import subprocess
-
-        stale = subprocess.run([sys.executable, str(builder), "--check"], capture_output=True, text=True)
-        if stale.returncode:
-            problems.append(Problem(root, None, stale.stderr.strip()))
+    problems = lint(paths) + stale_build(root)
     for p in problems:
         print(p)
     print(f"nblint: {len(paths)} notebooks, {len(problems)} problems")
