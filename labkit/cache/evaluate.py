@@ -153,7 +153,8 @@ def score_pairs(pairs: Sequence[CachePair], cache: SemanticCache | None = None) 
     pairs = tuple(pairs)
     if not pairs:
         raise ValueError("no pairs to score")
-    cache = cache or SemanticCache(":memory:")
+    if cache is None:  # not `cache or ...`: an empty cache is falsy (it has __len__) and is still the caller's
+        cache = SemanticCache(":memory:")
     vecs = cache.embed([p.cached for p in pairs] + [p.incoming for p in pairs])
     n = len(pairs)
     sims, oks, reasons = np.zeros(n), np.zeros(n, dtype=bool), []
