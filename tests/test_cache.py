@@ -265,6 +265,27 @@ def test_threshold_curve_and_choice_with_toy_embedder() -> None:
     assert chosen.false_hit_rate < 0.02
 
 
+def test_score_pairs_uses_the_callers_cache_even_when_empty() -> None:
+    """An empty cache is falsy (it defines __len__); score_pairs must still use it, with its embedder and guard,
+    rather than swap in a default cache (MiniLM, guard on)."""
+    pairs = cache.as_pairs([
+        {"id": "n1", "cached": "team plan price", "incoming": "business plan price", "should_hit": False},
+        {"id": "n2", "cached": "upload 10 files", "incoming": "upload 20 files", "should_hit": False},
+    ])
+    batches: list[int] = []
+
+    def counting_embedder(texts: list[str]) -> np.ndarray:
+        batches.append(len(texts))
+        return bag_of_words(texts)
+
+    own = SemanticCache(embedder=counting_embedder, normalise=False, guard=None)
+    assert len(own) == 0 and not own  # the trap: falsy while empty
+    scored = cache.score_pairs(pairs, own)
+    assert batches == [4]  # the caller's embedder, one batch of cached + incoming questions
+    assert scored.guard_ok.all() and scored.guard_reason == ("", "")  # the caller's cache has no guard
+    assert own.namespaces() == ["pair:n1", "pair:n2"]
+
+
 @pytest.mark.slow
 def test_shipped_pairs_default_threshold_meets_targets_on_test() -> None:
     """The data: at the threshold chosen on dev, the test split keeps the lesson true."""

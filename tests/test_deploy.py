@@ -17,6 +17,7 @@ from labkit.deploy import (
     Provider,
     RetryPolicy,
     StubEndpoint,
+    capacity,
 )
 
 MSG = [{"role": "user", "content": "Say hello."}]
@@ -222,7 +223,7 @@ def test_break_even_is_exact_against_a_brute_force_scan(per_hour: float, rps: fl
     cost = deploy.cost_per_1k_hosted(44, 32, 0.15, 0.60) / 1000
 
     def above(v: float) -> bool:
-        return deploy._replica_monthly(v, rps, per_hour, min_replicas, peak) > v * cost * (1 + 1e-12)
+        return capacity._replica_monthly(v, rps, per_hour, min_replicas, peak) > v * cost * (1 + 1e-12)
 
     if be.break_even_volume is None:
         assert any(above(v) for v in probes[-50:])

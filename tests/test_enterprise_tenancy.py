@@ -11,6 +11,7 @@ import pytest
 from labkit import embed, llm
 from labkit.cache import ExactCache
 from labkit.enterprise import pii
+from labkit.enterprise.audit import AuditLog
 from labkit.enterprise.policy import DataClass, EgressGuard, default_policy
 from labkit.enterprise.tenancy import CrossTenantLeak, IsolatedRag, RequestLog, check_tenant
 
@@ -112,6 +113,20 @@ def test_ingest_marks_owner_and_tenant(toy: IsolatedRag) -> None:
     assert toy.audit.entries(action="doc.ingest")[0].tenant == "acme"
     with pytest.raises(ValueError, match="either app"):
         IsolatedRag(TOY, app=toy.app)
+
+
+def test_the_callers_empty_log_and_audit_are_kept(tmp_path: Path) -> None:
+    """Empty logs are falsy (they define __len__); the app must still write to the caller's, not to fresh
+    in-memory ones."""
+    log, audit = RequestLog(tmp_path / "requests.sqlite"), AuditLog(tmp_path / "audit.sqlite")
+    assert not log and not audit  # the trap: falsy while empty
+    rag = IsolatedRag(TOY, cache=ExactCache(), log=log, audit=audit, workdir=tmp_path / "work")
+    try:
+        assert rag.log is log and rag.audit is audit
+        rag.ingest([{"id": "acme-u2", "title": "Note", "text": "A note."}], tenant="acme", user="ana")
+        assert len(AuditLog(tmp_path / "audit.sqlite")) == 1  # on the caller's file
+    finally:
+        rag.close()
 
 
 @pytest.mark.server

@@ -207,8 +207,9 @@ class IsolatedRag:
 
         self.policy = policy or default_policy()
         self.cache = cache
-        self.log = log or RequestLog()
-        self.audit = audit or AuditLog()
+        # `is None`, not `or`: an empty log is falsy (it has __len__) and must still be the caller's.
+        self.log = RequestLog() if log is None else log
+        self.audit = AuditLog() if audit is None else audit
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="labkit-tenancy-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
