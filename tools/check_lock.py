@@ -1,0 +1,130 @@
+"""Check that requirements.lock installs from PyPI alone, as binary wheels, on every supported platform.
+
+For each platform pip resolves the whole lock (with dependencies, every version held to the lock) as a
+dry run for that platform's wheel tags, with every local wheel folder and local index switched off. It
+fails when a pin has no wheel there, when the pins conflict, or when the platform pulls in a package the
+lock does not pin (torch's own CUDA libraries on Linux x86_64 excepted: set-up installs them with torch).
+
+    python tools/check_lock.py                     # all four platforms
+    python tools/check_lock.py --platform macos-arm64
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from setup_env import LOCK, NO_DEPS, normalise, read_lock  # noqa: E402
+
+
+def _manylinux(arch: str) -> list[str]:
+    # pip takes the tags as given and does not widen them, so list every glibc level a wheel may target
+    return ([f"manylinux_2_{minor}_{arch}" for minor in range(17, 40)]
+            + [f"manylinux2014_{arch}"] + ([f"manylinux2010_{arch}", f"manylinux1_{arch}"] if arch == "x86_64" else []))
+
+
+def _macos_arm64() -> list[str]:
+    versions = [f"{major}_0" for major in range(11, 16)]
+    return [f"macosx_{v}_{kind}" for v in versions for kind in ("arm64", "universal2")]
+
+
+PLATFORMS: dict[str, list[str]] = {
+    "linux-x86_64": _manylinux("x86_64"),
+    "linux-aarch64": _manylinux("aarch64"),
+    "macos-arm64": _macos_arm64(),
+    "windows-x86_64": ["win_amd64"],
+}
+# Packages a platform's wheels may bring that the lock does not pin, and why.
+EXPECTED_EXTRAS = re.compile(r"^(nvidia-.*|cuda-.*|triton)$")  # PyPI torch's CUDA libraries (Linux)
+
+
+@dataclass
+class PlatformResult:
+    """One platform's dry run: did it resolve, and what it would install beyond the lock."""
+
+    platform: str
+    ok: bool
+    packages: int
+    unpinned: list[str]
+    message: str
+
+
+def pypi_only_env() -> dict[str, str]:
+    """This environment with pip's config files, local wheel folders and extra indexes switched off."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") or k in ("PIP_CERT", "PIP_DEFAULT_TIMEOUT")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    return env
+
+
+def resolve(platform: str, pins: dict[str, str], python_version: str = "3.11.0") -> PlatformResult:
+    """Dry-run the lock for one platform against PyPI alone.
+
+    Args:
+        platform: a key of PLATFORMS.
+        pins: the lock (normalised name -> version).
+        python_version: the Python the course supports.
+    Returns:
+        The platform's result; `ok` is False on any resolution failure or unexpected unpinned package.
+    """
+    abi = "cp" + "".join(python_version.split(".")[:2])
+    with tempfile.TemporaryDirectory() as tmp:
+        reqs = Path(tmp, "lock.txt")
+        reqs.write_text("".join(f"{n}=={v}\n" for n, v in pins.items() if n not in NO_DEPS), encoding="utf-8")
+        report = Path(tmp, "report.json")
+        cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+               "--disable-pip-version-check", "--only-binary=:all:", "--python-version", python_version,
+               "--implementation", "cp", "--abi", abi, "--abi", "abi3", "--abi", "none",
+               "--target", str(Path(tmp, "target")), "--report", str(report), "-r", str(reqs), "-c", str(reqs)]
+        for tag in PLATFORMS[platform]:
+            cmd += ["--platform", tag]
+        # the packages whose metadata is wrong install without dependencies: check their wheels alone
+        nodeps = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
+                  "--only-binary=:all:", "--python-version", python_version, "--implementation", "cp",
+                  "-d", str(Path(tmp, "nodeps")), *[f"{n}=={pins[n]}" for n in NO_DEPS]]
+        for tag in PLATFORMS[platform]:
+            nodeps += ["--platform", tag]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=pypi_only_env())
+        if proc.returncode != 0:
+            return PlatformResult(platform, False, 0, [], _last_error(proc.stderr))
+        proc2 = subprocess.run(nodeps, capture_output=True, text=True, env=pypi_only_env())
+        if proc2.returncode != 0:
+            return PlatformResult(platform, False, 0, [], _last_error(proc2.stderr))
+        installed = [normalise(item["metadata"]["name"]) for item in json.loads(report.read_text())["install"]]
+    unpinned = sorted(n for n in installed if n not in pins and not EXPECTED_EXTRAS.match(n))
+    message = "resolves" if not unpinned else f"pulls packages the lock does not pin: {', '.join(unpinned)}"
+    return PlatformResult(platform, not unpinned, len(installed) + len(NO_DEPS), unpinned, message)
+
+
+def _last_error(stderr: str) -> str:
+    lines = [ln for ln in stderr.strip().splitlines() if ln.startswith("ERROR")] or stderr.strip().splitlines()[-1:]
+    return " ".join(lines)[:500] or "pip failed without a message"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lock", type=Path, default=LOCK)
+    parser.add_argument("--platform", choices=sorted(PLATFORMS), action="append",
+                        help="check this platform only (repeatable; default: all)")
+    args = parser.parse_args(argv)
+    if not args.lock.is_file():
+        parser.error(f"{args.lock}: no such lock file")
+    pins = read_lock(args.lock)
+    failed = 0
+    for platform in args.platform or list(PLATFORMS):
+        result = resolve(platform, pins)
+        failed += not result.ok
+        print(f"{'ok  ' if result.ok else 'FAIL'} {platform:<15} {result.packages:>4} wheels  {result.message}", flush=True)
+    print(f"{len(args.platform or PLATFORMS) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
