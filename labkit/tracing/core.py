@@ -6,45 +6,45 @@ an OTLP endpoint is configured, to any collector. It also hooks labkit's model c
 (``labkit.llm.hooks``): each outgoing request gets a W3C ``traceparent`` header and a CLIENT span
 that follows the GenAI semantic conventions (:mod:`labkit.tracing.genai`), finished with tokens,
 cost, finish reason and errors when the call's ``CallRecord`` arrives.
+
+:class:`Tracing` is put together from :class:`~labkit.tracing.spans.SpanMethods` (making spans,
+:mod:`labkit.tracing.spans`) and :class:`~labkit.tracing.llm_spans.LLMCallSpans` (LLM spans,
+:mod:`labkit.tracing.llm_spans`); this module adds its set-up and lifecycle, and the module-level
+helpers (:func:`span`, :func:`traced`, ...) that use the active tracer.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import json
 import os
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import Span as SdkSpan
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
-from opentelemetry.trace import Span, SpanContext, SpanKind, Status, StatusCode
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from labkit.llm.ledger import CallRecord
-from labkit.tracing import genai
+from labkit.tracing.clock import Clock, VirtualClock
+from labkit.tracing.llm_spans import LLMCallSpans
 from labkit.tracing.sampling import ExportPipeline, Redactor, SamplingStats, TailSampler
+from labkit.tracing.spans import CATEGORIES, ActiveSpan, clean_attributes, extract, headers, trace_id_of
 from labkit.tracing.store import SpanStore, SQLiteSpanExporter
 
-Clock = Callable[[], int]
-F = TypeVar("F", bound=Callable[..., Any])
+# Re-exported: labkit.tracing and its instrumentation import these from here.
+__all__ = ["CATEGORIES", "ActiveSpan", "Clock", "Tracing", "TracingStats", "VirtualClock", "active", "as_text_redactor",
+           "cache_span", "clean_attributes", "current", "extract", "guard_span", "headers", "setup", "shutdown", "span",
+           "tool_span", "trace_id_of", "traced"]
 
-CATEGORIES = ("internal", "http", "llm", "retrieval", "tool", "guard", "cache", "client")
-_PROPAGATOR = TraceContextTextMapPropagator()
-_MAX_PENDING = 10_000
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -78,31 +78,6 @@ class TracingStats:
     last_error: str | None
 
 
-@dataclass
-class _Pending:
-    span: SdkSpan
-    parent_span_id: int | None
-
-
-def clean_attributes(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """Attribute values OpenTelemetry accepts: None dropped, sequences as tuples, anything else as str."""
-    out: dict[str, Any] = {}
-    for key, value in attrs.items():
-        if value is None:
-            continue
-        if isinstance(value, (str, bool, int, float)):
-            out[key] = value
-        elif isinstance(value, (list, tuple)):
-            items = [v for v in value if v is not None]
-            if all(isinstance(v, (str, bool, int, float)) for v in items) and len({type(v) for v in items}) <= 1:
-                out[key] = tuple(items)
-            else:
-                out[key] = tuple(str(v) for v in items)
-        else:
-            out[key] = str(value)
-    return out
-
-
 def as_text_redactor(redact: Any) -> Redactor:
     """A str -> str function from ``redact``: itself, or ``lambda s: redact(s).redacted`` for a redactor
     that returns a result object (like ``labkit.enterprise.pii.redact``).
@@ -121,10 +96,6 @@ def as_text_redactor(redact: Any) -> Redactor:
     raise TypeError(f"redact must return a str (or an object with a .redacted str), got {type(probe).__name__}")
 
 
-def _body_key(body: Mapping[str, Any]) -> str:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-
-
 def _otlp_exporter(endpoint: str | None) -> SpanExporter | None:
     env = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
     if not endpoint and not env:
@@ -137,73 +108,6 @@ def _otlp_exporter(endpoint: str | None) -> SpanExporter | None:
             url += "/v1/traces"
         return OTLPSpanExporter(endpoint=url)
     return OTLPSpanExporter()  # reads the OTEL_EXPORTER_OTLP_* variables itself
-
-
-class VirtualClock:
-    """A clock for simulations: ns since the epoch that move only when advanced (pass it as ``clock=``).
-
-    Args:
-        start: the simulated start, a timezone-aware ``datetime`` or int ns since the epoch.
-
-    Example:
-        >>> clock = VirtualClock(datetime(2026, 3, 2, tzinfo=UTC))
-        >>> t = tracing.setup("week.sqlite", clock=clock)
-        >>> with tracing.span("request"):
-        ...     clock.advance(1.5)                  # 1.5 simulated seconds pass
-    """
-
-    def __init__(self, start: datetime | int) -> None:
-        if isinstance(start, datetime):
-            if start.tzinfo is None:
-                raise ValueError("give the start as a timezone-aware datetime, e.g. datetime(2026, 3, 2, tzinfo=UTC)")
-            self._ns = int(start.timestamp() * 1e9)
-        elif isinstance(start, int) and not isinstance(start, bool) and start > 10**17:
-            self._ns = start
-        else:
-            raise ValueError(f"start must be an aware datetime or int ns since the epoch, got {start!r}")
-        self._lock = threading.Lock()
-
-    def __call__(self) -> int:
-        return self._ns
-
-    def advance(self, seconds: float) -> int:
-        """Move the clock forward; returns the new time in ns."""
-        if seconds < 0:
-            raise ValueError(f"a clock only moves forward; got {seconds} s")
-        with self._lock:
-            self._ns += int(seconds * 1e9)
-            return self._ns
-
-    def set(self, ns: int) -> None:
-        """Jump to ``ns`` (not earlier than now)."""
-        with self._lock:
-            if ns < self._ns:
-                raise ValueError("a clock only moves forward")
-            self._ns = ns
-
-
-class ActiveSpan:
-    """Context manager returned by :meth:`Tracing.span`: current span inside, ended (on the clock) after."""
-
-    __slots__ = ("_span", "_token", "_tracing")
-
-    def __init__(self, tracing: Tracing, span: Span) -> None:
-        self._tracing, self._span = tracing, span
-        self._token: object | None = None
-
-    def __enter__(self) -> Span:
-        self._token = otel_context.attach(trace.set_span_in_context(self._span))
-        return self._span
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        s, clock = self._span, self._tracing.clock
-        if exc is not None:
-            s.record_exception(exc, timestamp=clock(), escaped=True)
-            s.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
-            s.set_attribute("error.type", type(exc).__qualname__)
-        if self._token is not None:
-            otel_context.detach(self._token)  # type: ignore[arg-type]
-        s.end(end_time=clock())
 
 
 class _NoSpan:
@@ -221,7 +125,7 @@ class _NoSpan:
 _NO_SPAN = _NoSpan()
 
 
-class Tracing:
+class Tracing(LLMCallSpans):
     """A configured tracer: OpenTelemetry SDK, tail sampling, the span store, optional OTLP.
 
     Build it with :func:`setup` (which also makes it the active one for :func:`span`).
@@ -280,7 +184,7 @@ class Tracing:
                                        shutdown_on_exit=False)
         self.provider.add_span_processor(self.sampler)
         self.tracer = self.provider.get_tracer("labkit.tracing")
-        self._pending: dict[str, list[_Pending]] = {}
+        self._pending = {}
         self._pending_count = 0
         self._lock = threading.Lock()
         self._llm_installed = False
@@ -292,228 +196,6 @@ class Tracing:
     def __repr__(self) -> str:
         return (f"Tracing(store={str(self.store.path)!r}, sample_rate={self.sampler.sample_rate}, "
                 f"service_name={self.service_name!r}, otlp={self.otlp_enabled})")
-
-    # ------------------------------------------------------------------ time
-    def now(self) -> int:
-        """The tracer's clock, in nanoseconds since the epoch."""
-        return self.clock()
-
-    # ------------------------------------------------------------------ spans
-    def start_span(self, name: str, *, parent: Span | SpanContext | otel_context.Context | None = None,
-                   category: str | None = None, kind: SpanKind = SpanKind.INTERNAL, start_time: int | None = None,
-                   attributes: Mapping[str, Any] | None = None, **attrs: Any) -> Span:
-        """Start a span without making it current; end it with ``span.end(end_time=...)``.
-
-        For explicit timing (simulations, spans reconstructed after the fact); otherwise use :meth:`span`.
-
-        Args:
-            name: span name (keep it low-cardinality: ``"rag.retrieve"``, not one per question).
-            parent: a span, span context or context; None means the current span (a new trace when none).
-            category: labkit's coarse type, one of ``CATEGORIES`` (colours the waterfall).
-            kind: the OpenTelemetry span kind.
-            start_time: ns since the epoch; default the tracer's clock.
-            attributes: span attributes by their full names (None values are skipped).
-            **attrs: more attributes; plain names are put under ``labkit.`` (``route="/ask"`` ->
-                ``labkit.route``).
-
-        Returns:
-            The started span.
-        """
-        if not isinstance(name, str) or not name:
-            raise ValueError("a span needs a non-empty name")
-        if category is not None and category not in CATEGORIES:
-            raise ValueError(f"category must be one of {CATEGORIES}, got {category!r}")
-        ctx: otel_context.Context | None
-        if parent is None or isinstance(parent, otel_context.Context):
-            ctx = parent
-        elif isinstance(parent, SpanContext):
-            ctx = trace.set_span_in_context(trace.NonRecordingSpan(parent))
-        else:
-            ctx = trace.set_span_in_context(parent)
-        # Keyword attributes are namespaced (route="/ask" -> labkit.route); dotted names go in `attributes`.
-        merged = clean_attributes(attributes) if attributes else {}
-        if attrs:
-            merged.update(clean_attributes({k if "." in k else f"labkit.{k}": v for k, v in attrs.items()}))
-        if category is not None:
-            merged[genai.CATEGORY] = category
-            if category == "retrieval":
-                merged.setdefault(genai.OPERATION, "retrieval")
-            elif category == "tool":
-                merged.setdefault(genai.OPERATION, "execute_tool")
-        if start_time is None and self.virtual_clock:
-            start_time = self.clock()
-        return self.tracer.start_span(name, context=ctx, kind=kind, attributes=merged, start_time=start_time,
-                                      record_exception=False, set_status_on_exception=False)
-
-    def span(self, name: str, *, category: str | None = None, kind: SpanKind = SpanKind.INTERNAL,
-             attributes: Mapping[str, Any] | None = None, **attrs: Any) -> ActiveSpan:
-        """A span around a block of work (``with t.span(...) as s:``), current inside the block.
-
-        Work inside the block nests under it. An exception marks the span as an error (with an
-        ``exception`` event) and propagates.
-
-        Args:
-            name: span name.
-            category: labkit's coarse type ("retrieval", "tool", "guard", "cache", ...).
-            kind: the OpenTelemetry span kind.
-            attributes / **attrs: span attributes as in :meth:`start_span` (``route="/ask"`` ->
-                ``labkit.route``); set more inside with ``s.set_attribute``.
-
-        Returns:
-            A context manager that yields the span.
-        """
-        return ActiveSpan(self, self.start_span(name, category=category, kind=kind, attributes=attributes, **attrs))
-
-    @contextmanager
-    def activate(self, span: Span) -> Iterator[Span]:
-        """Make an already started span current (without ending it at the end of the block)."""
-        with trace.use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False) as s:
-            yield s
-
-    def record_span(self, name: str, start_time: int, end_time: int, *,
-                    parent: Span | SpanContext | otel_context.Context | None = None, category: str | None = None,
-                    kind: SpanKind = SpanKind.INTERNAL, error: str | None = None,
-                    attributes: Mapping[str, Any] | None = None, **attrs: Any) -> Span:
-        """Record a finished span with explicit times (e.g. on a virtual clock); returns it for nesting.
-
-        Args:
-            name / parent / category / kind / attributes / **attrs: as in :meth:`start_span`.
-            start_time / end_time: ns since the epoch; ``end_time >= start_time``.
-            error: mark the span as failed with this message.
-        """
-        if end_time < start_time:
-            raise ValueError(f"end_time ({end_time}) is before start_time ({start_time})")
-        s = self.start_span(name, parent=parent, category=category, kind=kind, start_time=start_time,
-                            attributes=attributes, **attrs)
-        if error:
-            s.set_status(Status(StatusCode.ERROR, error))
-        s.end(end_time=end_time)
-        return s
-
-    # --------------------------------------------------------------- LLM spans
-    def record_llm_call(self, record: CallRecord, *, parent: Span | SpanContext | otel_context.Context | None = None,
-                        start_time: int | None = None) -> Span:
-        """An LLM span from a finished ``CallRecord`` (e.g. one a simulation made).
-
-        Args:
-            record: the call.
-            parent: the parent span (default: the current span).
-            start_time: ns since the epoch; default ``record.started_at`` on the real clock, or the
-                tracer's clock minus the call's latency on a virtual clock.
-
-        Returns:
-            The ended span.
-        """
-        if not isinstance(record, CallRecord):
-            raise TypeError(f"record_llm_call expects a labkit.llm.CallRecord, got {type(record).__name__}")
-        latency_ns = int(max(record.latency_s, 0.0) * 1e9)
-        if start_time is None:
-            start_time = self.clock() - latency_ns if self.virtual_clock else int(record.started_at * 1e9)
-        span = self.start_span(genai.span_name(genai.operation_name(record.operation), record.model), parent=parent,
-                               kind=SpanKind.CLIENT, start_time=start_time)
-        self._finish_llm_span(cast(SdkSpan, span), record)
-        return span
-
-    def _finish_llm_span(self, span: SdkSpan, record: CallRecord) -> None:
-        if not span.is_recording():
-            return
-        span.set_attributes(clean_attributes(genai.record_attributes(record, self.capture_content)))
-        if record.error or record.status >= 400:
-            span.set_status(Status(StatusCode.ERROR, record.error or f"HTTP {record.status}"))
-        start = span.start_time or self.clock()
-        span.end(end_time=start + int(max(record.latency_s, 0.0) * 1e9))
-
-    def _on_request(self, request: Any) -> None:
-        """labkit.llm request hook: start the LLM span and put its trace context on the request."""
-        if self._closed or self._paused:
-            return
-        try:
-            from labkit import llm
-            from labkit.llm.transport import operation_of
-
-            operation = operation_of(request.url.path)
-            if operation not in genai.OPERATION_NAMES:
-                return
-            try:
-                parsed = json.loads(request.content) if request.content else {}
-            except (ValueError, UnicodeDecodeError):
-                parsed = {}
-            body = parsed if isinstance(parsed, dict) else {}
-            parent_ctx = otel_context.get_current()
-            parent = trace.get_current_span(parent_ctx).get_span_context()
-            attrs = genai.request_attributes(body, operation, llm.backend())
-            attrs["server.address"] = request.url.host
-            if request.url.port:
-                attrs["server.port"] = request.url.port
-            resends = request.headers.get("x-stainless-retry-count")
-            if resends and resends.isdigit() and int(resends) > 0:
-                attrs["http.request.resend_count"] = int(resends)
-            span = self.tracer.start_span(
-                genai.span_name(attrs[genai.OPERATION], str(body.get("model", ""))), context=parent_ctx,
-                kind=SpanKind.CLIENT, attributes=clean_attributes(attrs), start_time=self.clock(),
-                record_exception=False, set_status_on_exception=False)
-            _PROPAGATOR.inject(request.headers, context=trace.set_span_in_context(span, parent_ctx))
-            pending = _Pending(cast(SdkSpan, span), parent.span_id if parent.is_valid else None)
-            stale: list[_Pending] = []
-            with self._lock:
-                self._pending.setdefault(_body_key(body), []).append(pending)
-                self._pending_count += 1
-                if self._pending_count > _MAX_PENDING:
-                    stale = self._evict_oldest_pending()
-            for p in stale:
-                p.span.set_status(Status(StatusCode.ERROR, "no response was recorded for this call"))
-                p.span.end(end_time=self.clock())
-        except Exception as exc:  # noqa: BLE001 - tracing must never break a model call
-            warnings.warn(f"labkit.tracing could not trace a model request: {exc}", RuntimeWarning, stacklevel=2)
-
-    def _evict_oldest_pending(self) -> list[_Pending]:
-        key = next(iter(self._pending))
-        entries = self._pending.pop(key)
-        self._pending_count -= len(entries)
-        return entries
-
-    def _on_record(self, record: CallRecord) -> None:
-        """labkit.llm observer: finish the call's span with usage, cost and status."""
-        if self._closed or self._paused or record.operation not in genai.OPERATION_NAMES:
-            return
-        try:
-            key = _body_key(record.request_body)
-            current = trace.get_current_span().get_span_context()
-            current_id = current.span_id if current.is_valid else None
-            entry: _Pending | None = None
-            with self._lock:
-                entries = self._pending.get(key)
-                if entries:
-                    # Identical requests in flight at once: prefer the one started under the current span.
-                    idx = next((i for i, p in enumerate(entries) if p.parent_span_id == current_id), 0)
-                    entry = entries.pop(idx)
-                    self._pending_count -= 1
-                    if not entries:
-                        del self._pending[key]
-            if entry is None:
-                self.record_llm_call(record)
-            else:
-                self._finish_llm_span(entry.span, record)
-        except Exception as exc:  # noqa: BLE001 - tracing must never break a model call
-            warnings.warn(f"labkit.tracing could not record a model call: {exc}", RuntimeWarning, stacklevel=2)
-
-    def _install_llm_hooks(self) -> None:
-        from labkit import llm
-
-        llm.hooks.request_hooks.append(self._on_request)
-        llm.hooks.observers.append(self._on_record)
-        self._llm_installed = True
-
-    def _uninstall_llm_hooks(self) -> None:
-        if not self._llm_installed:
-            return
-        from labkit import llm
-
-        while self._on_request in llm.hooks.request_hooks:
-            llm.hooks.request_hooks.remove(self._on_request)
-        while self._on_record in llm.hooks.observers:
-            llm.hooks.observers.remove(self._on_record)
-        self._llm_installed = False
 
     # ------------------------------------------------------------ lifecycle
     @contextmanager
@@ -683,28 +365,3 @@ def traced(name: str | Callable[..., Any] | None = None, *, category: str | None
     if callable(name):
         return decorate(name, None)
     return lambda fn: decorate(fn, name)
-
-
-def headers(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """W3C trace-context headers for the current span, to send with an outgoing request.
-
-    Example:
-        >>> openai_client.chat.completions.create(..., extra_headers=tracing.headers())
-
-    Returns:
-        ``{"traceparent": ...}`` (plus ``extra``); without a current span just ``extra``.
-    """
-    carrier: dict[str, str] = dict(extra or {})
-    _PROPAGATOR.inject(carrier)
-    return carrier
-
-
-def extract(carrier: Mapping[str, str]) -> otel_context.Context:
-    """The context carried by incoming W3C headers (``traceparent``), to parent a server span."""
-    return _PROPAGATOR.extract(dict(carrier))
-
-
-def trace_id_of(s: Span | None = None) -> str:
-    """Hex trace id of a span (default: the current span); "" when there is none."""
-    ctx = (s or trace.get_current_span()).get_span_context()
-    return format(ctx.trace_id, "032x") if ctx.is_valid else ""

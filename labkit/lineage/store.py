@@ -1,44 +1,25 @@
-"""Ingestion with lineage: every chunk and embedding knows where it came from, re-ingest touches only
-what changed, and answers can be traced back to the document versions they used.
+"""The lineage store: one SQLite file with the RAG index's tables plus runs, manifests and answers.
 
-A :class:`LineageStore` is one SQLite file. It holds the same ``documents``/``chunks``/``meta`` tables
-as :class:`labkit.rag.Index` (so ``store.index()`` or ``RagApp(index_path=store.path)`` serve from it),
-plus lineage:
-
-* per chunk: source document id (KB ``id``), logical ``doc_id`` and version, a content hash, the chunker
-  and embedding-model versions, and the pipeline run that embedded it;
-* per run (each :meth:`LineageStore.ingest`): a manifest of documents and chunks, so two builds can be
-  compared (:meth:`LineageStore.diff`);
-* per answer: the request id and the document versions it retrieved (:meth:`LineageStore.record_answer`),
-  so you can ask which answers used document X at version Y, which documents fed an answer, and which
-  answers went stale when the knowledge base changed.
-
-Incremental: a document is re-chunked only when its hash changed, and a chunk is re-embedded only when
-no stored chunk has the same text hash under the same embedding version. Deleted documents take their
-chunks with them, and every registered invalidation hook is told (with the ids of the answers that used
-the document) so caches can drop their entries.
-
-Embedding versions are explicit: an :class:`Embedder` is a callable with a ``version`` string. Besides
-the real model (:func:`minilm`) there are honest stand-ins for "another model version" (:func:`rotated`,
-:func:`truncated`) and a tiny deterministic one for tests (:func:`bag_of_words`).
+Ingest is incremental: a document is re-chunked only when its hash changed, and a chunk is
+re-embedded only when no stored chunk has the same text hash under the same embedding version.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from labkit.lineage.answers import AnswerLineage
+from labkit.lineage.embedders import Embedder, minilm
+from labkit.lineage.records import BuildDiff, ChunkLineage, IngestReport, Invalidation
 from labkit.rag.index import DOC_FIELDS, chunk_document, fingerprint, validate_documents
 
 CHUNKER_VERSION = "labkit.rag.chunk_document/1"
@@ -69,217 +50,6 @@ CREATE INDEX IF NOT EXISTS sources_docid ON answer_sources(document_id);
 """
 
 
-# --------------------------------------------------------------------------------------------
-# Versioned embedders
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Embedder:
-    """An embedding function with a version string that lineage records and skew checks compare.
-
-    Attributes:
-        version: names the model *and* its preprocessing, e.g. ``all-MiniLM-L6-v2`` or
-            ``all-MiniLM-L6-v2+trunc16``. Two embedders with the same version must give the same vectors.
-        fn: list of texts -> float32 array (n, d), rows L2-normalised.
-        note: what this embedder is (and whether it is a simulation).
-    """
-
-    version: str
-    fn: Callable[[list[str]], np.ndarray]
-    note: str = ""
-    counter: dict[str, int] = field(default_factory=lambda: {"calls": 0, "texts": 0}, compare=False, hash=False)
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.version, str) or not self.version.strip():
-            raise ValueError("an Embedder needs a non-empty version string (it is what lineage records)")
-        if not callable(self.fn):
-            raise TypeError(f"Embedder.fn must be callable, got {type(self.fn).__name__}")
-
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        items = list(texts)
-        self.counter["calls"] += 1
-        self.counter["texts"] += len(items)
-        if not items:
-            return np.zeros((0, 0), dtype=np.float32)
-        out = np.asarray(self.fn(items), dtype=np.float32)
-        if out.ndim != 2 or out.shape[0] != len(items):
-            raise ValueError(f"embedder {self.version!r} returned shape {out.shape} for {len(items)} texts")
-        return out
-
-
-def _normalise(v: np.ndarray) -> np.ndarray:
-    return (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float32)
-
-
-def minilm() -> Embedder:
-    """The real model that ships with the course: all-MiniLM-L6-v2 via ``labkit.embed`` (384-d)."""
-    from labkit import embed
-
-    return Embedder(embed.MODEL_NAME, lambda texts: embed.encode(texts), note="all-MiniLM-L6-v2, text as is")
-
-
-def rotated(base: Embedder, seed: int = 1, strength: float = 1.0) -> Embedder:
-    """A SIMULATED new embedding-model version: ``base``'s vectors turned by a fixed random rotation.
-
-    Within itself it is exactly as good as ``base`` (a rotation keeps every cosine), but its coordinates
-    no longer match an index built with ``base`` - which is what a real model upgrade does. ``strength``
-    in (0, 1] blends towards the rotation (small values mimic a minor update).
-
-    Args:
-        base: the embedder to rotate.
-        seed: picks the rotation.
-        strength: 1 is a full rotation; 0.2 moves each vector ~18 degrees.
-    """
-    if not 0 < strength <= 1:
-        raise ValueError(f"strength must be in (0, 1], got {strength}")
-    cache: dict[int, np.ndarray] = {}
-
-    def fn(texts: list[str]) -> np.ndarray:
-        v = base(texts)
-        d = v.shape[1]
-        if d not in cache:
-            q, r = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
-            cache[d] = q * np.sign(np.diag(r))
-        theta = strength * np.pi / 2
-        return _normalise(np.cos(theta) * v + np.sin(theta) * (v @ cache[d].T))
-
-    return Embedder(f"{base.version}+rot{seed}@{strength:g}", fn,
-                    note=f"SIMULATED model version: {base.version} rotated (seed {seed}, strength {strength:g})")
-
-
-def truncated(base: Embedder, words: int) -> Embedder:
-    """``base`` with a different preprocessing: each text cut to its first ``words`` words before embedding
-    (what a smaller ``max_seq_length`` or an over-eager cleaner does)."""
-    if words < 1:
-        raise ValueError(f"words must be >= 1, got {words}")
-    return Embedder(f"{base.version}+trunc{words}", lambda texts: base([" ".join(t.split()[:words]) for t in texts]),
-                    note=f"preprocessing: first {words} words only")
-
-
-def bag_of_words(dim: int = 256) -> Embedder:
-    """A tiny deterministic embedder (hashed word counts), for tests and quick demos; no model needed."""
-    if dim < 8:
-        raise ValueError(f"dim must be >= 8, got {dim}")
-
-    def fn(texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), dim), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for w in re.findall(r"[a-z0-9]+", t.lower()):
-                out[i, zlib.crc32(w.encode()) % dim] += 1.0
-        out[:, 0] += 1e-3  # no all-zero rows
-        return _normalise(out)
-
-    return Embedder(f"bag-of-words-{dim}", fn, note="toy: hashed word counts")
-
-
-# --------------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class IngestReport:
-    """What one ingest run did."""
-
-    run_id: str
-    documents: int
-    added: list[str]
-    changed: list[str]
-    deleted: list[str]
-    unchanged: int
-    chunks_embedded: int
-    chunks_reused: int
-    chunks_deleted: int  # chunks removed: of deleted documents, and the old chunks of changed ones
-    seconds: float
-    embed_seconds: float
-
-    def __str__(self) -> str:
-        return (f"{self.run_id}: {self.documents} documents; +{len(self.added)} added, ~{len(self.changed)} changed, "
-                f"-{len(self.deleted)} deleted, {self.unchanged} unchanged; chunks embedded {self.chunks_embedded}, "
-                f"reused {self.chunks_reused}, deleted {self.chunks_deleted}; {self.seconds:.2f} s "
-                f"({self.embed_seconds:.2f} s embedding)")
-
-
-@dataclass(frozen=True)
-class ChunkLineage:
-    """Where one chunk came from."""
-
-    chunk_id: str
-    document_id: str
-    doc_id: str
-    doc_version: int
-    content_hash: str
-    chunker: str
-    embedder: str
-    run_id: str
-
-
-@dataclass(frozen=True)
-class SourceRef:
-    """One document version an answer used."""
-
-    document_id: str | None
-    doc_id: str
-    version: int
-    rank: int = 0
-
-
-@dataclass(frozen=True)
-class Invalidation:
-    """Sent to invalidation hooks when a document is deleted or changes.
-
-    Attributes:
-        document_id: the KB id (``kb-0001``).
-        doc_id: the logical document (``pricing-plans``).
-        version: the version that is gone.
-        reason: ``deleted`` or ``changed``.
-        request_ids: the recorded answers that used this document.
-    """
-
-    document_id: str
-    doc_id: str
-    version: int
-    reason: str
-    request_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class StaleAnswer:
-    """An answer that used a document version which is no longer what the store serves."""
-
-    request_id: str
-    document_id: str | None
-    doc_id: str
-    version: int
-    reason: str  # deleted | changed | superseded
-
-
-@dataclass(frozen=True)
-class BuildDiff:
-    """What changed between two index builds (pipeline runs)."""
-
-    run_a: str
-    run_b: str
-    added_documents: list[str]
-    removed_documents: list[str]
-    changed_documents: list[str]
-    added_chunks: list[str]
-    removed_chunks: list[str]
-    reembedded_chunks: list[str]
-    settings: dict[str, tuple[str, str]]
-
-    @property
-    def empty(self) -> bool:
-        return not (self.added_documents or self.removed_documents or self.changed_documents or self.added_chunks
-                    or self.removed_chunks or self.reembedded_chunks or self.settings)
-
-    def __str__(self) -> str:
-        s = (f"{self.run_a} -> {self.run_b}: documents +{len(self.added_documents)} -{len(self.removed_documents)} "
-             f"~{len(self.changed_documents)}; chunks +{len(self.added_chunks)} -{len(self.removed_chunks)}, "
-             f"re-embedded {len(self.reembedded_chunks)}")
-        return s + (f"; settings changed {self.settings}" if self.settings else "")
-
-
-# --------------------------------------------------------------------------------------------
-# The store
-# --------------------------------------------------------------------------------------------
 def document_hash(doc: dict[str, Any]) -> str:
     """Content hash of a KB row (every field the index keeps)."""
     payload = json.dumps({k: doc.get(k) for k in DOC_FIELDS}, sort_keys=True, default=str)
@@ -291,8 +61,8 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-class LineageStore:
-    """A SQLite index with lineage; see the module docstring.
+class LineageStore(AnswerLineage):
+    """A SQLite index with lineage; see :mod:`labkit.lineage`.
 
     Args:
         path: the SQLite file (created if missing).
@@ -546,98 +316,6 @@ class LineageStore:
         }
         with self._lock:
             return {k: int(self._conn.execute(v).fetchone()[0]) for k, v in q.items()}
-
-    # ---- answers -------------------------------------------------------------------------------
-    def record_answer(self, request_id: str, sources: Sequence[str | tuple[str, int] | SourceRef],
-                      run_id: str | None = None, ts: float | None = None, question: str | None = None,
-                      meta: dict[str, Any] | None = None) -> list[SourceRef]:
-        """Record which document versions an answer used (a traced request).
-
-        Args:
-            request_id: the request (or trace) id; recording it again replaces the record.
-            sources: retrieved documents, best first: KB ids (``"kb-0001"``, looked up here) or
-                ``(doc_id, version)`` pairs.
-            run_id: the index build that served it (default: the latest run).
-            ts: when (Unix or virtual seconds); now by default.
-            question, meta: kept for reading back.
-
-        Returns:
-            The resolved sources.
-        """
-        if not isinstance(request_id, str) or not request_id:
-            raise ValueError("request_id must be a non-empty string")
-        refs: list[tuple[SourceRef, str | None]] = []
-        with self._lock:
-            for rank, s in enumerate(sources):
-                refs.append(self._resolve(s, rank))
-            with self._conn:
-                self._conn.execute("DELETE FROM answer_sources WHERE request_id = ?", (request_id,))
-                self._conn.execute("INSERT OR REPLACE INTO answers VALUES (?,?,?,?,?)",
-                                   (request_id, time.time() if ts is None else ts, run_id or self.latest_run(),
-                                    question, json.dumps(meta or {})))
-                self._conn.executemany("INSERT INTO answer_sources VALUES (?,?,?,?,?,?)",
-                                       [(request_id, r.rank, r.document_id, r.doc_id, r.version, h) for r, h in refs])
-        return [r for r, _ in refs]
-
-    def record_rag_answer(self, request_id: str, answer: Any, ts: float | None = None) -> list[SourceRef]:
-        """Record a :class:`labkit.rag.Answer` (its retrieved documents, best first)."""
-        ids = getattr(answer, "retrieved_ids", None)
-        if ids is None:
-            raise TypeError("record_rag_answer() takes a labkit.rag.Answer (it reads .retrieved_ids)")
-        return self.record_answer(request_id, list(ids), ts=ts, question=getattr(answer, "question", None),
-                                  meta={"citations": list(getattr(answer, "citations", []))})
-
-    def _resolve(self, s: str | tuple[str, int] | SourceRef, rank: int) -> tuple[SourceRef, str | None]:
-        if isinstance(s, SourceRef):
-            s = s.document_id if s.document_id else (s.doc_id, s.version)
-        if isinstance(s, str):
-            row = self._conn.execute("SELECT doc_id, version, doc_hash FROM documents WHERE id=?", (s,)).fetchone()
-            if row is None:
-                row = self._conn.execute("SELECT doc_id, version, doc_hash FROM run_documents WHERE document_id=? "
-                                         "ORDER BY run_id DESC LIMIT 1", (s,)).fetchone()
-            if row is None:
-                raise KeyError(f"document {s!r} was never ingested into {self.path}; pass (doc_id, version) instead")
-            return SourceRef(s, str(row[0]), int(row[1]), rank), row[2]
-        if isinstance(s, tuple) and len(s) == 2:
-            doc_id, version = str(s[0]), int(s[1])
-            row = self._conn.execute("SELECT document_id, doc_hash FROM run_documents WHERE doc_id=? AND version=? "
-                                     "ORDER BY run_id DESC LIMIT 1", (doc_id, version)).fetchone()
-            return SourceRef(row[0] if row else None, doc_id, version, rank), (row[1] if row else None)
-        raise TypeError(f"a source is a KB id string or a (doc_id, version) pair, got {s!r}")
-
-    def sources_of(self, request_id: str) -> list[SourceRef]:
-        """The document versions that fed an answer, best first."""
-        with self._lock:
-            if not self._conn.execute("SELECT 1 FROM answers WHERE request_id=?", (request_id,)).fetchone():
-                raise KeyError(f"no recorded answer {request_id!r}")
-            rows = self._conn.execute("SELECT document_id, doc_id, version, rank FROM answer_sources "
-                                      "WHERE request_id=? ORDER BY rank", (request_id,)).fetchall()
-        return [SourceRef(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
-
-    def answers_using(self, document: str, version: int | None = None) -> list[str]:
-        """Request ids of the recorded answers that used a document (KB id or logical doc_id), optionally
-        only at one version."""
-        q = "SELECT DISTINCT request_id FROM answer_sources WHERE (document_id = ? OR doc_id = ?)"
-        args: list[Any] = [document, document]
-        if version is not None:
-            q += " AND version = ?"
-            args.append(int(version))
-        with self._lock:
-            return [r[0] for r in self._conn.execute(q + " ORDER BY request_id", args)]
-
-    def stale_answers(self) -> list[StaleAnswer]:
-        """Recorded answers whose source document has since been deleted, changed or superseded."""
-        q = ("SELECT s.request_id, s.document_id, s.doc_id, s.version, s.doc_hash, d.doc_hash, d.status "
-             "FROM answer_sources s LEFT JOIN documents d ON d.id = s.document_id ORDER BY s.request_id, s.rank")
-        out = []
-        with self._lock:
-            for req, did, doc_id, version, then_hash, now_hash, status in self._conn.execute(q):
-                if now_hash is None:
-                    out.append(StaleAnswer(req, did, doc_id, int(version), "deleted"))
-                elif then_hash is not None and then_hash != now_hash:
-                    out.append(StaleAnswer(req, did, doc_id, int(version),
-                                           "superseded" if status == "superseded" else "changed"))
-        return out
 
     # ---- builds --------------------------------------------------------------------------------
     def diff(self, run_a: str, run_b: str | None = None) -> BuildDiff:
