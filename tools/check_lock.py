@@ -1,9 +1,11 @@
 """Check that requirements.lock installs from PyPI alone, as binary wheels, on every supported platform.
 
-For each platform pip resolves the whole lock (with dependencies, every version held to the lock) as a
-dry run for that platform's wheel tags, with every local wheel folder and local index switched off. It
-fails when a pin has no wheel there, when the pins conflict, or when the platform pulls in a package the
-lock does not pin (torch's own CUDA libraries on Linux x86_64 excepted: set-up installs them with torch).
+For each platform pip dry-runs the lock for that platform's wheel tags, against PyPI alone (every local
+wheel folder and local index switched off), for the oldest Python the course supports. It fails when a
+pin has no wheel there. On this machine's own platform it also walks the dependencies (every version
+held to the lock) and fails when the pins conflict or pull in a package the lock does not pin (torch's
+own CUDA libraries excepted: set-up installs them with torch). pip evaluates environment markers for the
+machine it runs on, so for the other platforms only the pins' wheels are checked.
 
     python tools/check_lock.py                     # all four platforms
     python tools/check_lock.py --platform macos-arm64
@@ -14,10 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform as sys_platform
 import re
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +59,14 @@ class PlatformResult:
     packages: int
     unpinned: list[str]
     message: str
+    download_mb: float | None = None  # what a learner on this platform downloads, when --sizes asked for it
+
+
+def same_system(platform: str) -> bool:
+    """True when `platform` is this machine's system and architecture (then dependencies are walked too)."""
+    here = {"Linux": "linux", "Darwin": "macos", "Windows": "windows"}.get(sys_platform.system(), "")
+    arch = sys_platform.machine().lower().replace("amd64", "x86_64").replace("arm64", "aarch64" if here == "linux" else "arm64")
+    return platform == f"{here}-{arch}"
 
 
 def pypi_only_env() -> dict[str, str]:
@@ -64,13 +76,14 @@ def pypi_only_env() -> dict[str, str]:
     return env
 
 
-def resolve(platform: str, pins: dict[str, str], python_version: str = "3.11.0") -> PlatformResult:
+def resolve(platform: str, pins: dict[str, str], python_version: str = "3.11.0", sizes: bool = False) -> PlatformResult:
     """Dry-run the lock for one platform against PyPI alone.
 
     Args:
         platform: a key of PLATFORMS.
         pins: the lock (normalised name -> version).
-        python_version: the Python the course supports.
+        python_version: the oldest Python the course supports (Requires-Python is checked against it).
+        sizes: also add up the wheels' sizes (one HEAD request per wheel).
     Returns:
         The platform's result; `ok` is False on any resolution failure or unexpected unpinned package.
     """
@@ -83,6 +96,10 @@ def resolve(platform: str, pins: dict[str, str], python_version: str = "3.11.0")
                "--disable-pip-version-check", "--only-binary=:all:", "--python-version", python_version,
                "--implementation", "cp", "--abi", abi, "--abi", "abi3", "--abi", "none",
                "--target", str(Path(tmp, "target")), "--report", str(report), "-r", str(reqs), "-c", str(reqs)]
+        if not same_system(platform):
+            # pip evaluates environment markers for THIS machine even with --platform, so a dependency
+            # walk for another system asks for the wrong packages; there, check every pin's wheel alone.
+            cmd.append("--no-deps")
         for tag in PLATFORMS[platform]:
             cmd += ["--platform", tag]
         # the packages whose metadata is wrong install without dependencies: check their wheels alone
@@ -97,14 +114,25 @@ def resolve(platform: str, pins: dict[str, str], python_version: str = "3.11.0")
         proc2 = subprocess.run(nodeps, capture_output=True, text=True, env=pypi_only_env())
         if proc2.returncode != 0:
             return PlatformResult(platform, False, 0, [], _last_error(proc2.stderr))
-        installed = [normalise(item["metadata"]["name"]) for item in json.loads(report.read_text())["install"]]
+        items = json.loads(report.read_text())["install"]
+        extra_bytes = sum(f.stat().st_size for f in Path(tmp, "nodeps").glob("*.whl"))
+    installed = [normalise(item["metadata"]["name"]) for item in items]
     unpinned = sorted(n for n in installed if n not in pins and not EXPECTED_EXTRAS.match(n))
     message = "resolves" if not unpinned else f"pulls packages the lock does not pin: {', '.join(unpinned)}"
-    return PlatformResult(platform, not unpinned, len(installed) + len(NO_DEPS), unpinned, message)
+    mb = (sum(map(content_length, (i["download_info"]["url"] for i in items))) + extra_bytes) / 1e6 if sizes else None
+    return PlatformResult(platform, not unpinned, len(installed) + len(NO_DEPS), unpinned, message, mb)
+
+
+def content_length(url: str) -> int:
+    """Size in bytes of one wheel on the index (a HEAD request; 0 when the index does not say)."""
+    request = urllib.request.Request(url, method="HEAD")
+    with urllib.request.urlopen(request, timeout=30) as r:  # noqa: S310 (URLs from pip's own report)
+        return int(r.headers.get("Content-Length") or 0)
 
 
 def _last_error(stderr: str) -> str:
-    lines = [ln for ln in stderr.strip().splitlines() if ln.startswith("ERROR")] or stderr.strip().splitlines()[-1:]
+    lines = [ln for ln in stderr.strip().splitlines()
+             if ln.startswith("ERROR") and "Ignored the following" not in ln] or stderr.strip().splitlines()[-1:]
     return " ".join(lines)[:500] or "pip failed without a message"
 
 
@@ -113,15 +141,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lock", type=Path, default=LOCK)
     parser.add_argument("--platform", choices=sorted(PLATFORMS), action="append",
                         help="check this platform only (repeatable; default: all)")
+    parser.add_argument("--sizes", action="store_true", help="also report each platform's download size")
     args = parser.parse_args(argv)
     if not args.lock.is_file():
         parser.error(f"{args.lock}: no such lock file")
     pins = read_lock(args.lock)
     failed = 0
     for platform in args.platform or list(PLATFORMS):
-        result = resolve(platform, pins)
+        result = resolve(platform, pins, sizes=args.sizes)
         failed += not result.ok
-        print(f"{'ok  ' if result.ok else 'FAIL'} {platform:<15} {result.packages:>4} wheels  {result.message}", flush=True)
+        size = f"  {result.download_mb:,.0f} MB to download" if result.download_mb is not None else ""
+        print(f"{'ok  ' if result.ok else 'FAIL'} {platform:<15} {result.packages:>4} wheels  {result.message}{size}",
+              flush=True)
     print(f"{len(args.platform or PLATFORMS) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
