@@ -32,7 +32,7 @@ test test-notebooks run: export LABKIT_SOLUTIONS := 1
 
 PYTEST_ARGS ?=
 
-.PHONY: help setup lab test test-code test-notebooks lint run bench doctor lock clean
+.PHONY: help setup lab test test-code test-notebooks lint run bench doctor lock check-lock clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ run: setup  ## execute every notebook headless; writes reports/course_run.md
 
 bench: setup  ## run the benchmarks; numbers go to bench/results/*.json
 	$(PY) bench/run.py
+
+check-lock:  ## check requirements.lock installs from PyPI alone on Linux x86_64/aarch64, macOS arm64, Windows x86_64
+	python3 tools/check_lock.py
 
 lock: setup  ## rewrite requirements.lock from the current environment (after changing a pin)
 	{ grep '^#' requirements.lock; $(PY) -m pip freeze --all --exclude-editable --exclude pip \
