@@ -61,7 +61,8 @@ def check_tenant(tenant: Any) -> str:
                          "there is deliberately no 'all tenants' option")
     if tenant == SHARED:
         raise ValueError("'shared' is the public knowledge base, not a tenant; pass the customer's tenant id")
-    if not TENANT_ID.match(tenant):
+    # fullmatch, not match: "$" also matches before a trailing newline, so "halyard\n" would pass.
+    if not TENANT_ID.fullmatch(tenant):
         raise ValueError(f"tenant id {tenant!r} must match {TENANT_ID.pattern} (lower case, no spaces)")
     return tenant
 
