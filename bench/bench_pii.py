@@ -5,7 +5,7 @@
   span of the same type at IoU >= 0.5. "covered" is the share of labelled spans whose every character
   was redacted by some prediction (of any type) — what leaks if it is below 1.
   Targets (issue 8): recall >= 0.95 and precision >= 0.9 on the labelled set.
-* Throughput: ``redact`` over all 480 messages repeated, single thread; messages/s and characters/s.
+* Throughput: ``redact`` over every message of both splits, repeated, single thread; messages/s and characters/s.
 """
 
 from __future__ import annotations

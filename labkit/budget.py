@@ -13,6 +13,13 @@ processes sharing the file, can never together commit more than the cap.
 
 The window takes an injectable ``clock`` (a callable returning seconds), so a simulation can run
 a week of spending on a virtual clock.
+
+The cap is an invariant: settled spend plus every unsettled reservation never exceeds it. A
+reservation older than ``reservation_ttl_s`` is marked *lapsed* (its caller is slow, or crashed) but
+keeps counting until it is settled or explicitly released with :meth:`Budget.release_lapsed`: the
+call may still be running and spending, so freeing its money early would admit a second call on
+the same dollars. A late settle only replaces the reserved upper bound with the (smaller) measured
+cost, so it can never push the total over the cap.
 """
 
 from __future__ import annotations
@@ -72,17 +79,24 @@ class Reservation:
 
 @dataclass(frozen=True)
 class Spend:
-    """What counts against the caps now: settled costs plus pending reservations."""
+    """What counts against the caps now: settled costs, pending and lapsed reservations.
+
+    Attributes:
+        pending_usd: reservations younger than the budget's ``reservation_ttl_s``.
+        lapsed_usd: reservations older than that, still unsettled (a slow or crashed caller); they
+            count until settled or released with :meth:`Budget.release_lapsed`.
+    """
 
     user: str | None
     settled_usd: float
     pending_usd: float
     cap_usd: float | None
     calls: int
+    lapsed_usd: float = 0.0
 
     @property
     def total_usd(self) -> float:
-        return self.settled_usd + self.pending_usd
+        return self.settled_usd + self.pending_usd + self.lapsed_usd
 
     @property
     def remaining_usd(self) -> float | None:
@@ -98,8 +112,8 @@ class Budget:
         caps: a :class:`Caps`, or a dict with ``per_user_usd`` / ``global_usd``.
         window_s: the sliding window in seconds (86,400 = the last 24 hours).
         clock: callable returning the current time in seconds; inject a virtual clock to simulate.
-        reservation_ttl_s: a pending reservation older than this stops counting (its caller
-            crashed before settling).
+        reservation_ttl_s: a pending reservation older than this is marked lapsed (its caller is
+            slow or crashed); it still counts against the caps until settled or released.
     """
 
     def __init__(self, path: str | Path, caps: Caps | dict[str, float | None], window_s: float = 86_400.0,
@@ -131,6 +145,7 @@ class Budget:
                 "created REAL NOT NULL, reserved REAL NOT NULL, actual REAL, state TEXT NOT NULL, note TEXT)")
             conn.execute("CREATE INDEX IF NOT EXISTS spend_user_time ON spend (user, created)")
             conn.execute("CREATE INDEX IF NOT EXISTS spend_time ON spend (created)")
+            conn.execute("CREATE INDEX IF NOT EXISTS spend_state_time ON spend (state, created)")
 
     # -- connections -------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -158,27 +173,33 @@ class Budget:
             conn.execute("COMMIT")
 
     # -- accounting --------------------------------------------------------------------------
-    def _counted(self, conn: sqlite3.Connection, user: str | None, now: float) -> tuple[float, float, int]:
-        since, stale = now - self.window_s, now - self.reservation_ttl_s
+    def _lapse(self, conn: sqlite3.Connection, now: float) -> None:
+        """Mark reservations older than the TTL as lapsed; they keep counting (see the module docstring)."""
+        conn.execute("UPDATE spend SET state='lapsed' WHERE state='pending' AND created <= ?",
+                     (now - self.reservation_ttl_s,))
+
+    def _counted(self, conn: sqlite3.Connection, user: str | None, now: float) -> tuple[float, float, float, int]:
+        """(settled, pending, lapsed, settled calls) in the window, for one user or everyone."""
         where = "created > ?"
-        args: list[Any] = [since]
+        args: list[Any] = [now - self.window_s]
         if user is not None:
             where += " AND user = ?"
             args.append(user)
-        settled, calls = conn.execute(
-            f"SELECT COALESCE(SUM(actual), 0), COUNT(*) FROM spend WHERE {where} AND state='settled'", args).fetchone()
-        pending = conn.execute(
-            f"SELECT COALESCE(SUM(reserved), 0) FROM spend WHERE {where} AND state='pending' AND created > ?",
-            [*args, stale]).fetchone()[0]
-        return float(settled), float(pending), int(calls)
+        settled, pending, lapsed, calls = conn.execute(
+            "SELECT COALESCE(SUM(CASE WHEN state='settled' THEN actual END), 0), "
+            "COALESCE(SUM(CASE WHEN state='pending' THEN reserved END), 0), "
+            "COALESCE(SUM(CASE WHEN state='lapsed' THEN reserved END), 0), "
+            f"COUNT(CASE WHEN state='settled' THEN 1 END) FROM spend WHERE {where}", args).fetchone()
+        return float(settled), float(pending), float(lapsed), int(calls)
 
     def spend(self, user: str | None = None) -> Spend:
-        """Settled and pending spend in the window, for one user or (``None``) for everyone."""
+        """Settled, pending and lapsed spend in the window, for one user or (``None``) for everyone."""
         now = self.clock()
         with self._tx() as conn:
-            settled, pending, calls = self._counted(conn, user, now)
+            self._lapse(conn, now)
+            settled, pending, lapsed, calls = self._counted(conn, user, now)
         cap = self.caps.per_user_usd if user is not None else self.caps.global_usd
-        return Spend(user, settled, pending, cap, calls)
+        return Spend(user, settled, pending, cap, calls, lapsed)
 
     def reserve(self, user: str, estimate_usd: float, note: str = "") -> Reservation:
         """Set money aside for a call, or refuse.
@@ -201,17 +222,20 @@ class Budget:
             raise ValueError(f"estimate_usd must be a finite number >= 0, got {estimate_usd!r}")
         now = self.clock()
         with self._tx() as conn:
+            self._lapse(conn, now)
             for scope, who, cap in (("user", user, self.caps.per_user_usd), ("global", None, self.caps.global_usd)):
                 if cap is None:
                     continue
-                settled, pending, _ = self._counted(conn, who, now)
-                if settled + pending + estimate_usd > cap + 1e-12:
+                settled, pending, lapsed, _ = self._counted(conn, who, now)
+                counted = settled + pending + lapsed
+                if counted + estimate_usd > cap + 1e-12:
                     raise BudgetExceeded(
                         f"{'user ' + repr(user) if scope == 'user' else 'global'} budget exhausted: "
-                        f"${settled + pending:.6f} of ${cap:.6f} used in the last {self.window_s:g} s, and this "
+                        f"${counted:.6f} of ${cap:.6f} used or reserved in the last {self.window_s:g} s"
+                        f"{f' (${lapsed:.6f} by unsettled calls past their TTL)' if lapsed else ''}, and this "
                         f"call may cost up to ${estimate_usd:.6f}. Wait for the window to move, raise the cap, "
                         f"or route to a cheaper model.",
-                        scope, user, cap, settled + pending, estimate_usd)
+                        scope, user, cap, counted, estimate_usd)
             cur = conn.execute("INSERT INTO spend (user, created, reserved, actual, state, note) "
                                "VALUES (?,?,?,NULL,'pending',?)", (user, now, float(estimate_usd), note))
             rid = int(cur.lastrowid or 0)
@@ -220,8 +244,10 @@ class Budget:
     def settle(self, reservation: Reservation, actual_usd: float) -> Reservation:
         """Record the measured cost of a reserved call.
 
+        A reservation past its TTL (lapsed) settles like a pending one: its reserved amount counted
+        against the cap all along, so a late settle never admits more than the cap allowed.
         The measured cost is recorded even when it exceeds the reservation (the money is spent);
-        ``overrun_usd`` on the row makes that visible. Reserve an upper bound to rule it out.
+        ``actual > reserved`` on the row makes that visible. Reserve an upper bound to rule it out.
         """
         if isinstance(actual_usd, bool) or not isinstance(actual_usd, (int, float)) \
                 or not math.isfinite(actual_usd) or actual_usd < 0:
@@ -229,10 +255,11 @@ class Budget:
         if reservation.state != "pending":
             raise ValueError(f"reservation {reservation.id} is already {reservation.state}")
         with self._tx() as conn:
-            n = conn.execute("UPDATE spend SET actual=?, state='settled' WHERE id=? AND state='pending'",
+            n = conn.execute("UPDATE spend SET actual=?, state='settled' WHERE id=? AND state IN ('pending', 'lapsed')",
                              (float(actual_usd), reservation.id)).rowcount
         if n != 1:
-            raise ValueError(f"reservation {reservation.id} is not pending in {self.path}")
+            raise ValueError(f"reservation {reservation.id} is not pending in {self.path} (it was released, "
+                             f"e.g. by release_lapsed); its cost of ${float(actual_usd):.6f} was not recorded")
         reservation.actual_usd, reservation.state = float(actual_usd), "settled"
         return reservation
 
@@ -241,8 +268,30 @@ class Budget:
         if reservation.state != "pending":
             return
         with self._tx() as conn:
-            conn.execute("UPDATE spend SET state='released' WHERE id=? AND state='pending'", (reservation.id,))
+            conn.execute("UPDATE spend SET state='released' WHERE id=? AND state IN ('pending', 'lapsed')",
+                         (reservation.id,))
         reservation.state = "released"
+
+    def release_lapsed(self, user: str | None = None) -> int:
+        """Free the reservations of callers known to be gone (crashed before settling).
+
+        Lapsed reservations count against the caps until settled; call this only when their calls
+        are certainly over (e.g. after restarting the workers), because a call that is still running
+        can no longer record its cost afterwards.
+
+        Args:
+            user: only this user's lapsed reservations; everyone's when None.
+
+        Returns:
+            How many reservations were released.
+        """
+        now = self.clock()
+        with self._tx() as conn:
+            self._lapse(conn, now)
+            sql, args = "UPDATE spend SET state='released' WHERE state='lapsed'", list[Any]()
+            if user is not None:
+                sql, args = sql + " AND user = ?", [user]
+            return int(conn.execute(sql, args).rowcount)
 
     @contextmanager
     def charge(self, user: str, estimate_usd: float, note: str = "") -> Iterator[Reservation]:

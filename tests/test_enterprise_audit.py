@@ -1,4 +1,6 @@
-"""labkit.enterprise.audit: append-only, hash-chained, pseudonymous; every kind of tampering is detected."""
+"""labkit.enterprise.audit: append-only, chained with a secret key, anchorable, pseudonymous; every kind of
+tampering is detected: edits, deletions, re-hashing the whole chain without the key, forged appends, and
+truncation (against an anchor)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from labkit.enterprise.audit import AuditLog
+from labkit.enterprise.audit import GENESIS, KEY_ENV, AuditLog, entry_digest
+
+KEY = b"test-audit-key-0123456789abcdef"
 
 
 def filled(path: Path, n: int = 6) -> AuditLog:
     clock = iter(float(1_700_000_000 + i) for i in range(1000))
-    log = AuditLog(path, clock=lambda: next(clock))
+    log = AuditLog(path, clock=lambda: next(clock), key=KEY)
     for i in range(n):
         log.append("doc.read", actor=f"user{i % 2}@halyard.example", tenant="halyard", resource=f"kb-{i:04d}",
                    details={"n": i})
@@ -58,37 +62,119 @@ def test_any_edit_is_detected_and_located(tmp_path: Path, sql: str, args: tuple,
     path = tmp_path / "a.sqlite"
     filled(path).close()
     tamper(path, sql, args)
-    result = AuditLog(path).verify()
+    result = AuditLog(path, key=KEY).verify()
     assert not result.ok and result.first_bad_seq == bad_seq and words in result.reason
 
 
-def test_rewriting_an_entry_and_its_hash_breaks_the_next_link(tmp_path: Path) -> None:
+def test_rewriting_an_entry_and_its_digest_with_the_key_breaks_the_next_link(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite"
     log = filled(path)
     e = log.entries()[2]
     log.close()
-    from labkit.enterprise.audit import _entry_hash
-
-    forged = _entry_hash(e.prev_hash, e.seq, e.ts, e.actor, e.tenant, "doc.none", e.resource, '{"n": 2}')
+    forged = entry_digest(KEY, e.prev_hash, e.seq, e.ts, e.actor, e.tenant, "doc.none", e.resource, '{"n": 2}')
     tamper(path, "UPDATE audit SET action='doc.none', hash=? WHERE seq=3", (forged,))
-    result = AuditLog(path).verify()
+    result = AuditLog(path, key=KEY).verify()
     assert not result.ok and result.first_bad_seq == 4 and "link" in result.reason
 
 
-def test_truncation_is_caught_against_a_published_head(tmp_path: Path) -> None:
+def rehash_from(path: Path, start: int, key: bytes) -> None:
+    """An attacker edits entry ``start`` and recomputes every digest from there on, with the key they have."""
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;")
+    rows = conn.execute("SELECT * FROM audit ORDER BY seq").fetchall()
+    prev = rows[start - 2][8] if start > 1 else GENESIS
+    for seq, ts, actor, tenant, action, resource, details, _, _ in rows[start - 1:]:
+        action = "doc.none" if seq == start else action
+        digest = entry_digest(key, prev, seq, ts, actor, tenant, action, resource, details)
+        conn.execute("UPDATE audit SET action=?, prev_hash=?, hash=? WHERE seq=?", (action, prev, digest, seq))
+        prev = digest
+    conn.commit()
+    conn.close()
+
+
+def test_re_hashing_the_whole_chain_without_the_key_is_detected(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    filled(path).close()
+    rehash_from(path, 3, key=b"the-attackers-guess-of-the-key!!")
+    result = AuditLog(path, key=KEY).verify()
+    assert not result.ok and result.first_bad_seq == 3 and "key" in result.reason
+
+
+def test_a_forged_append_without_the_key_is_detected(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite"
     log = filled(path)
-    published = log.head()
+    seq, prev = log.head()
+    log.close()
+    digest = entry_digest(b"the-attackers-guess-of-the-key!!", prev, seq + 1, 1.7e9, "u_x", "halyard", "doc.read",
+                          "kb-0001", "{}")
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?)",
+                 (seq + 1, 1.7e9, "u_x", "halyard", "doc.read", "kb-0001", "{}", prev, digest))
+    conn.commit()
+    conn.close()
+    result = AuditLog(path, key=KEY).verify()
+    assert not result.ok and result.first_bad_seq == seq + 1
+    assert AuditLog(path, key=b"the-attackers-guess-of-the-key!!").verify().first_bad_seq == 1  # wrong key: nothing verifies
+
+
+def test_truncation_is_caught_against_an_anchor(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    log = filled(path)
+    anchor = log.head()
     log.close()
     tamper(path, "DELETE FROM audit WHERE seq >= 5")
-    log = AuditLog(path)
+    log = AuditLog(path, key=KEY)
     assert log.verify().ok  # a shorter chain is internally valid ...
-    result = log.verify(expected_head=published)
-    assert not result.ok and "cut off" in result.reason  # ... but not the one that was published
+    result = log.verify(anchor=anchor)
+    assert not result.ok and "cut off" in result.reason  # ... but it no longer reaches the anchor
+    assert not log.verify(expected_head=anchor).ok  # the former keyword still works
+
+
+def test_an_anchor_catches_a_chain_rewritten_with_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    log = filled(path)
+    anchor = log.head()
+    log.close()
+    rehash_from(path, 2, key=KEY)  # an insider with the key rewrites history consistently
+    log = AuditLog(path, key=KEY)
+    assert log.verify().ok  # the key alone cannot tell ...
+    result = log.verify(anchor=anchor)
+    assert not result.ok and result.first_bad_seq == 6 and "rewritten" in result.reason  # ... the anchor can
+
+
+def test_a_correct_log_verifies_against_its_anchor_and_keeps_growing(tmp_path: Path) -> None:
+    log = filled(tmp_path / "a.sqlite")
+    anchor = log.head()
+    log.append("doc.read", actor="user9@halyard.example", tenant="halyard", resource="kb-0009")
+    assert log.verify(anchor=anchor).ok and log.verify(anchor=log.head()).ok and log.verify(anchor=(0, GENESIS)).ok
+
+
+def test_the_key_comes_from_a_file_the_environment_or_the_key_store(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    key_file = tmp_path / "audit.key"
+    key_file.write_text(KEY.decode() + "\n")
+    path = tmp_path / "a.sqlite"
+    AuditLog(path, key_file=key_file).append("doc.read", actor="a", tenant="t")
+    assert AuditLog(path, key=KEY).verify().ok  # the trailing newline of the file is not part of the key
+    monkeypatch.setenv(KEY_ENV, KEY.decode())
+    assert AuditLog(path).verify().ok
+    monkeypatch.setenv(KEY_ENV, "another-key-entirely-0123456789")
+    assert not AuditLog(path).verify().ok
+    monkeypatch.delenv(KEY_ENV)
+    other = tmp_path / "b.sqlite"
+    AuditLog(other).append("doc.read", actor="a", tenant="t")  # no key given: a random one in the key store
+    assert AuditLog(other).verify().ok
+    stored = sqlite3.connect(tmp_path / "b.sqlite.keys").execute("SELECT key FROM audit_chain_key").fetchone()[0]
+    assert len(stored) == 32 and stored not in (tmp_path / "b.sqlite").read_bytes()  # kept apart from the log
+    assert not AuditLog(other, key=KEY).verify().ok
+    with pytest.raises(ValueError, match="at least 16"):
+        AuditLog(key="short")
+    with pytest.raises(ValueError, match="cannot read the audit key file"):
+        AuditLog(key_file=tmp_path / "missing.key")
 
 
 def test_details_are_redacted_and_actors_pseudonymous(tmp_path: Path) -> None:
-    log = AuditLog(tmp_path / "a.sqlite")
+    log = AuditLog(tmp_path / "a.sqlite", key=KEY)
     e = log.append("egress.denied", actor="ana@halyard.example", tenant="halyard", resource="chat",
                    details={"prompt": "refund to ana@halyard.example", "card": "4111 1111 1111 1111"})
     raw = (tmp_path / "a.sqlite").read_bytes()
@@ -97,6 +183,22 @@ def test_details_are_redacted_and_actors_pseudonymous(tmp_path: Path) -> None:
     assert e.actor.startswith("u_") and e.details == {"prompt": "refund to [EMAIL]", "card": "[CARD]"}
     svc = log.append("retention.purge", actor="svc:retention", tenant="halyard")
     assert svc.actor == "svc:retention"
+
+
+def test_resources_keep_no_raw_identifiers_of_people(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "a.sqlite", key=KEY)
+    owned = log.append("doc.ingest", actor="tove", tenant="halyard", resource="halyard-u-001", subject="tove")
+    mailbox = log.append("mailbox.read", actor="svc:mail", tenant="halyard",
+                         resource="mailbox:tove.larsen@halyard.example,phone:+49 40 5550 1312")
+    plain = log.append("doc.read", actor="tove", tenant="halyard", resource="kb-0154")
+    raw = (tmp_path / "a.sqlite").read_bytes()
+    for identifier in (b"halyard-u-001", b"tove.larsen@halyard.example", b"5550 1312"):
+        assert identifier not in raw
+    assert owned.resource == log.resource_pseudonym("halyard-u-001", "tove") and owned.resource.startswith("r_")
+    assert mailbox.resource.startswith("mailbox:u_") and ",phone:u_" in mailbox.resource
+    assert plain.resource == "kb-0154"  # a shared document is not personal data
+    assert log.forget("tove")  # after erasure the pseudonym can no longer be recomputed
+    assert log.resource_pseudonym("halyard-u-001", "tove") != owned.resource and log.verify().ok
 
 
 def test_forgetting_a_person_keeps_the_chain_but_unlinks_them(tmp_path: Path) -> None:
@@ -113,6 +215,8 @@ def test_forgetting_a_person_keeps_the_chain_but_unlinks_them(tmp_path: Path) ->
 
 def test_argument_validation(tmp_path: Path) -> None:
     log = AuditLog()
+    with pytest.raises(ValueError, match="subject"):
+        log.append("x", actor="a", tenant="t", resource="doc", subject="")
     with pytest.raises(ValueError, match="action"):
         log.append("", actor="a", tenant="t")
     with pytest.raises(TypeError, match="JSON"):

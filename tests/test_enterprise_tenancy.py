@@ -48,6 +48,14 @@ def test_tenant_ids_are_strict() -> None:
             check_tenant(bad)
 
 
+@pytest.mark.parametrize("look_alike", ["halyard\n", "halyard\r\n", "\nhalyard", "halyard\x00", "halyard\u200b",
+                                        "halyard\t", "ｈａｌｙａｒｄ"])
+def test_tenant_ids_must_match_in_full(look_alike: str) -> None:
+    """ "$" matches before a trailing newline: the check must cover the whole string, not a prefix."""
+    with pytest.raises(ValueError, match="must match"):
+        check_tenant(look_alike)
+
+
 def test_request_log_is_partitioned_expires_and_scrubs() -> None:
     now = [1000.0]
     log = RequestLog(clock=lambda: now[0])

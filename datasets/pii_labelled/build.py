@@ -176,6 +176,46 @@ class Gen:
         word = self.r.choice(["Summer", "Harbour", "Quay", "Lighthouse", "Tidal", "Maple", "Falcon"])
         return f"{word}{self.r.randint(1, 2025)}{self.r.choice(['!', '#', '$', '', '?'])}"
 
+    # ------------------------------------------------------------------ labelled, in harder forms
+    def bare_phone(self) -> str:
+        """A US number typed as ten digits with no grouping (found only after words like "phone number is")."""
+        return f"{self.r.choice(['415', '503', '902', '212', '617', '720'])}55501{self._digits(2)}"
+
+    def fullwidth_email(self) -> str:
+        """An address typed on a full-width (CJK) keyboard: ｊｏｅ＠ｅｘａｍｐｌｅ．ｃｏｍ."""
+        return "".join(chr(ord(c) + 0xFEE0) for c in self.email())
+
+    def intl_email(self) -> str:
+        """An internationalised address: letters outside ASCII in the local part or the domain."""
+        local = self.r.choice(["müller", "jürgen.weiß", "søren", "łukasz.nowak", "zoë", "françois", "josé.garcía",
+                               "ana.beltrán"])
+        domain = self.r.choice(["beispiel.de", "exemple.fr", "bücher.example", "posta.example", "gmail.com"])
+        return f"{local}@{domain}"
+
+    def _invisible_inside(self, value: str) -> str:
+        """``value`` with one or two zero-width characters between its digits (pasted from a chat app)."""
+        cuts = sorted(self.r.sample([i for i in range(1, len(value)) if value[i - 1].isdigit() and value[i].isdigit()],
+                                    self.r.choice([1, 2])))
+        zw = self.r.choice(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+        return "".join(value[a:b] + (zw if b < len(value) else "") for a, b in zip([0, *cuts], [*cuts, len(value)], strict=True))
+
+    def zw_phone(self) -> str:
+        return self._invisible_inside(self.phone())
+
+    def zw_card(self) -> str:
+        return self._invisible_inside(self.card())
+
+    def dotted_card(self) -> str:
+        brand, d = self._card_digits()
+        parts = [d[:4], d[4:10], d[10:]] if brand == "amex" else [d[i:i + 4] for i in range(0, len(d), 4)]
+        return ".".join(parts)
+
+    def dashed_iban(self) -> str:
+        country = self.r.choice(list(self._IBAN_SHAPES))
+        bban = self._bban(country)
+        compact = country + self._iban_check(country, bban) + bban
+        return "-".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+
     # ------------------------------------------------------------------ unlabelled look-alikes
     def name(self) -> str:
         return f"{self.r.choice(FIRST).capitalize()} {self.r.choice(LAST).capitalize()}"
@@ -260,8 +300,11 @@ class Gen:
         return f"frm_{self.r.choice(['loanapp', 'intake', 'expense', 'onboard', 'visit'])}_{self.r.randint(2023, 2025)}"
 
 
-LABELLED = {"email", "phone", "card", "iban", "ssn", "nino", "national_id", "secret", "key_value", "password"}
-SLOT_TYPE = {"ssn": "national_id", "nino": "national_id", "key_value": "secret", "password": "secret"}
+LABELLED = {"email", "phone", "card", "iban", "ssn", "nino", "national_id", "secret", "key_value", "password",
+            "bare_phone", "fullwidth_email", "intl_email", "zw_phone", "zw_card", "dotted_card", "dashed_iban"}
+SLOT_TYPE = {"ssn": "national_id", "nino": "national_id", "key_value": "secret", "password": "secret",
+             "bare_phone": "phone", "fullwidth_email": "email", "intl_email": "email", "zw_phone": "phone",
+             "zw_card": "card", "dotted_card": "card", "dashed_iban": "iban"}
 TOKEN = re.compile(r"\{(\w+)\}|\[\[(\w+)\|(.*?)\]\]")
 
 
@@ -378,11 +421,37 @@ TEST_TEMPLATES = [
 ]
 
 
-def build(templates: list[str], seed: int, reps: int, prefix: str) -> list[dict]:
+# Harder forms of the same entities (issue 17): a bare number after "phone number is", full-width and
+# non-ASCII emails, zero-width characters inside numbers, cards with dots, IBANs with dashes, HMRC's
+# specimen NI number. Appended after the templates above (numbered from 40, own seeds), so the rows
+# above are unchanged. The dev forms were used to develop the rules; the test forms were written at the
+# same time by the same author, so they check the forms are covered rather than estimate unseen quality.
+DEV_FORM_TEMPLATES = [
+    "Hi, my phone number is {bare_phone}, please call me about order {order}.",
+    "My work email is {fullwidth_email} (typed on a full-width keyboard). Ticket {ticket}.",
+    "Bitte antworten Sie an {intl_email}, nicht an die alte Adresse. Rechnung {invoice} vom {date}.",
+    "Copied from our CRM: mobile {zw_phone}, card {zw_card}. Build {version}.",
+    "Card number {dotted_card}, valid until 09/27; we run release {version} on server {ip}.",
+    "Refund to {dashed_iban} please, reference {order}. Our contract is {contract}.",
+    "I typed the example from your help page, [[national_id|QQ 12 34 56 C]], but my real NI number is {nino}.",
+    "Contact {intl_email} or phone {zw_phone}; tracking {tracking}.",
+    "Paid with {dotted_card} on {date}, charged {amount}; refund IBAN {dashed_iban}.",
+    "Text me at {bare_phone} or write to {fullwidth_email}. Version {version}, invoice {invoice}.",
+]
+TEST_FORM_TEMPLATES = [
+    "You can reach me quickly, my cell number is {bare_phone}.",
+    "Send the signed contract to {intl_email} and cc {fullwidth_email}.",
+    "Mobile: {zw_phone} / card on file {dotted_card} (build {version}).",
+    "Our supplier's IBAN is {dashed_iban}; invoice {invoice} dated {date}.",
+    "NI number as in your form's example: [[national_id|QQ123456C]]; mine is {nino}.",
+]
+
+
+def build(templates: list[str], seed: int, reps: int, prefix: str, first_template: int = 0) -> list[dict]:
     gen = Gen(seed)
     rows = []
     for rep in range(reps):
-        for t_no, template in enumerate(templates):
+        for t_no, template in enumerate(templates, start=first_template):
             row = render(template, gen)
             rows.append({"id": f"{prefix}-{t_no:02d}-{rep}", "template": t_no, **row})
     for row in rows:  # every span must cut the text exactly where the label says
@@ -391,8 +460,17 @@ def build(templates: list[str], seed: int, reps: int, prefix: str) -> list[dict]
     return rows
 
 
+def split_rows(split: str) -> list[dict]:
+    """Every row of one split ("dev" or "test"), in file order."""
+    if split == "dev":
+        return build(DEV_TEMPLATES, 13, 6, "dev") + build(DEV_FORM_TEMPLATES, 113, 3, "dev", len(DEV_TEMPLATES))
+    if split == "test":
+        return build(TEST_TEMPLATES, 1313, 6, "test") + build(TEST_FORM_TEMPLATES, 13113, 2, "test", len(TEST_TEMPLATES))
+    raise ValueError(f"split must be 'dev' or 'test', got {split!r}")
+
+
 def main() -> None:
-    splits = {"dev": build(DEV_TEMPLATES, 13, 6, "dev"), "test": build(TEST_TEMPLATES, 1313, 6, "test")}
+    splits = {name: split_rows(name) for name in ("dev", "test")}
     for name, rows in splits.items():
         with (HERE / f"{name}.jsonl").open("w", encoding="utf-8") as f:
             for row in rows:

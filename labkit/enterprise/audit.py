@@ -1,20 +1,29 @@
-"""An append-only audit log in SQLite whose entries form a hash chain, so any edit is detectable.
+"""An append-only audit log in SQLite whose entries form a keyed hash chain, so any edit is detectable.
 
-Each entry stores the SHA-256 of its own content *and of the previous entry's hash*. Changing,
-deleting or reordering any entry breaks every hash after it, which :meth:`AuditLog.verify` finds
-and locates. SQLite triggers refuse UPDATE and DELETE through the normal path; the chain catches
-whoever bypasses them (someone with the file can drop the triggers — the tests do exactly that).
-Cutting entries off the *end* leaves a valid shorter chain, so publish :meth:`AuditLog.head` somewhere
-else (a ticket, another system's log) and verify against it.
+Each entry stores an HMAC-SHA256, under a secret key, of its own content *and of the previous
+entry's digest*. Changing, deleting or reordering any entry breaks every digest after it, which
+:meth:`AuditLog.verify` finds and locates. SQLite triggers refuse UPDATE and DELETE through the
+normal path; the chain catches whoever bypasses them (someone with the file can drop the triggers —
+the tests do exactly that). Two things protect the chain beyond that:
+
+* **The key** is held outside the log (``key=``, a ``key_file``, the ``LABKIT_AUDIT_KEY`` environment
+  variable, or else a random key kept in the key store). Without it, an attacker who edits an entry
+  cannot recompute the digests after it, and cannot append a forged entry that verifies. With a plain
+  hash anyone could re-hash the whole chain.
+* **An anchor**: cutting entries off the *end* leaves a valid shorter chain, and whoever holds the key
+  can rewrite the chain entirely. Publish :meth:`AuditLog.head` somewhere else (a ticket, another
+  system's log) and pass it to ``verify(anchor=...)``: the log must still hold that entry, unchanged.
 
 People in the log are pseudonymous: ``actor`` is stored as an HMAC of the user id with a per-person
 random salt kept in a separate key store (another SQLite file, ``<path>.keys`` by default — keep it
-with your secrets, not with the log). :meth:`AuditLog.forget` deletes that salt — the entries stay and
-the chain still verifies, but they can no longer be linked to the person (erasure without breaking
+with your secrets, not with the log). A ``resource`` that belongs to a person (``subject=``) is stored
+as an HMAC under the same salt, and emails or phone numbers inside a resource are replaced by their
+own pseudonyms. :meth:`AuditLog.forget` deletes a person's salt — the entries stay and the chain
+still verifies, but they can no longer be linked to the person (erasure without breaking
 immutability, sometimes called crypto-shredding). Details are passed through PII redaction before
 they are written.
 
-    >>> log = AuditLog("audit.sqlite")
+    >>> log = AuditLog("audit.sqlite", key_file="/etc/labkit/audit.key")
     >>> log.append("egress.denied", actor="ana@halyard.example", tenant="halyard", resource="chat",
     ...            details={"class": "confidential", "provider": "openai"})
     >>> log.verify().ok
@@ -37,9 +46,12 @@ from typing import Any
 
 from labkit.enterprise import pii
 
-__all__ = ["AuditEntry", "AuditLog", "Verification"]
+__all__ = ["KEY_ENV", "AuditEntry", "AuditLog", "Verification", "entry_digest"]
 
 GENESIS = "0" * 64
+KEY_ENV = "LABKIT_AUDIT_KEY"
+MIN_KEY_BYTES = 16
+_MAKE_KEY = "python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,7 @@ class Verification:
     """Result of checking the chain.
 
     Attributes:
-        ok: every entry's hash is right and links to the one before (and the head matches, when given).
+        ok: every entry's digest is right and links to the one before (and the anchor matches, when given).
         entries: entries checked.
         first_bad_seq: the first entry that does not verify (None when ok).
         reason: what is wrong, in words.
@@ -74,25 +86,59 @@ class Verification:
     reason: str = ""
 
 
-def _entry_hash(prev_hash: str, seq: int, ts: float, actor: str, tenant: str, action: str, resource: str,
-                details: str) -> str:
+def entry_digest(key: bytes, prev_hash: str, seq: int, ts: float, actor: str, tenant: str, action: str,
+                 resource: str, details: str) -> str:
+    """The keyed digest of one entry: HMAC-SHA256 over its fields and the previous entry's digest.
+
+    Args:
+        key: the log's secret key.
+        prev_hash: the previous entry's digest (:data:`GENESIS` for the first entry).
+        seq, ts, actor, tenant, action, resource, details: the entry's stored fields (details as JSON).
+
+    Returns:
+        64 hex digits.
+    """
     canonical = json.dumps([prev_hash, seq, repr(ts), actor, tenant, action, resource, details],
                            ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _checked_key(key: bytes | str, source: str) -> bytes:
+    raw = key.encode("utf-8") if isinstance(key, str) else key
+    if not isinstance(raw, bytes):
+        raise TypeError(f"the audit key from {source} must be bytes or str, got {type(key).__name__}")
+    raw = raw.strip()
+    if len(raw) < MIN_KEY_BYTES:
+        raise ValueError(f"the audit key from {source} has {len(raw)} bytes; use at least {MIN_KEY_BYTES}, "
+                         f"e.g. the output of {_MAKE_KEY}")
+    return raw
+
+
+def _read_key_file(path: str | Path) -> bytes:
+    try:
+        return _checked_key(Path(path).read_bytes(), f"key file {path}")
+    except OSError as exc:
+        raise ValueError(f"cannot read the audit key file {path} ({exc.strerror}); create it with "
+                         f"{_MAKE_KEY} > {path}") from None
 
 
 class AuditLog:
-    """An append-only, hash-chained audit log.
+    """An append-only audit log chained with a secret key.
 
     Args:
         path: SQLite file (created if missing) or ``":memory:"``.
         keystore: SQLite file for the per-person salts; ``<path>.keys`` by default (in memory for ``":memory:"``).
         clock: seconds since the epoch (``time.time``; a simulation can pass its virtual clock).
         redact: pass string details through :func:`labkit.enterprise.pii.redact` before writing.
+        key: the chain's secret key (at least 16 bytes). When None: read from ``key_file``, else from
+            the ``LABKIT_AUDIT_KEY`` environment variable, else a random key kept in the key store
+            (which then protects the chain only as long as the key store is kept apart from the log).
+        key_file: a file holding the key, e.g. one only the service account can read.
     """
 
     def __init__(self, path: str | Path = ":memory:", keystore: str | Path | None = None,
-                 clock: Callable[[], float] = time.time, redact: bool = True) -> None:
+                 clock: Callable[[], float] = time.time, redact: bool = True, key: bytes | str | None = None,
+                 key_file: str | Path | None = None) -> None:
         if not callable(clock):
             raise TypeError("clock must be a callable returning seconds, e.g. time.time")
         self.path = str(path)
@@ -114,7 +160,21 @@ class AuditLog:
         self._keys = sqlite3.connect(str(keystore), check_same_thread=False, isolation_level=None)
         # Overwrite deleted salts on disk, so a forgotten person's salt cannot be recovered from free pages.
         self._keys.executescript("PRAGMA secure_delete=ON;"
-                                 "CREATE TABLE IF NOT EXISTS audit_actors (user_id TEXT PRIMARY KEY, salt BLOB NOT NULL);")
+                                 "CREATE TABLE IF NOT EXISTS audit_actors (user_id TEXT PRIMARY KEY, salt BLOB NOT NULL);"
+                                 "CREATE TABLE IF NOT EXISTS audit_chain_key (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                                 " key BLOB NOT NULL);")
+        self._key = self._resolve_key(key, key_file)
+
+    def _resolve_key(self, key: bytes | str | None, key_file: str | Path | None) -> bytes:
+        """The chain key from the first source given: argument, key file, environment, key store."""
+        if key is not None:
+            return _checked_key(key, "the key= argument")
+        if key_file is not None:
+            return _read_key_file(key_file)
+        if os.environ.get(KEY_ENV):
+            return _checked_key(os.environ[KEY_ENV], f"${KEY_ENV}")
+        self._keys.execute("INSERT OR IGNORE INTO audit_chain_key VALUES (1, ?)", (os.urandom(32),))
+        return bytes(self._keys.execute("SELECT key FROM audit_chain_key WHERE id = 1").fetchone()[0])
 
     # ------------------------------------------------------------ pseudonyms
     def pseudonym(self, user_id: str, create: bool = False) -> str | None:
@@ -128,6 +188,26 @@ class AuditLog:
         else:
             salt = row[0]
         return "u_" + hmac.new(salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+    def resource_pseudonym(self, identifier: str, person: str) -> str:
+        """How a resource that belongs to ``person`` is stored: ``r_`` + HMAC(their salt, identifier).
+
+        The same identifier of the same person always gets the same pseudonym (so entries about it can
+        still be found), until :meth:`forget` deletes the salt.
+        """
+        self.pseudonym(person, create=True)
+        salt = self._keys.execute("SELECT salt FROM audit_actors WHERE user_id=?", (person,)).fetchone()[0]
+        return "r_" + hmac.new(salt, identifier.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+    def _stored_resource(self, resource: str, subject: str | None) -> str:
+        """The resource as written: a pseudonym when it belongs to a person, and no raw emails or phone numbers."""
+        if subject is not None:
+            return self.resource_pseudonym(resource, subject)
+        out, pos = [], 0
+        for e in pii.detect(resource):
+            out += [resource[pos:e.start], self.pseudonym(e.text, create=True) or ""]
+            pos = e.end
+        return "".join(out) + resource[pos:]
 
     def forget(self, user_id: str) -> bool:
         """Erase the link between a person and their audit entries (delete their salt).
@@ -149,7 +229,7 @@ class AuditLog:
         return value
 
     def append(self, action: str, actor: str, tenant: str, resource: str = "",
-               details: dict[str, Any] | None = None) -> AuditEntry:
+               details: dict[str, Any] | None = None, subject: str | None = None) -> AuditEntry:
         """Add an entry.
 
         Args:
@@ -157,8 +237,11 @@ class AuditLog:
             actor: the user or service id (stored as a pseudonym; services may use a plain name such as
                 ``"system"`` by prefixing it with ``"svc:"``, which is stored as is).
             tenant: whose data it concerns.
-            resource: what it was done to (a document id, a route).
+            resource: what it was done to (a document id, a route). Emails and phone numbers in it are
+                stored as pseudonyms.
             details: JSON-serialisable context; strings are PII-redacted when ``redact`` is on.
+            subject: the person the resource belongs to (e.g. the owner of an uploaded document); the
+                resource is then stored as :meth:`resource_pseudonym`, unlinkable after :meth:`forget`.
 
         Returns:
             The stored :class:`AuditEntry`.
@@ -168,6 +251,8 @@ class AuditLog:
                 raise ValueError(f"{name} must be a non-empty string, got {value!r}")
         if not isinstance(resource, str):
             raise TypeError(f"resource must be a string, got {type(resource).__name__}")
+        if subject is not None and (not isinstance(subject, str) or not subject.strip()):
+            raise ValueError(f"subject must be a person's non-empty id or None, got {subject!r}")
         try:
             body = json.dumps(self._clean(details or {}), sort_keys=True, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
@@ -175,12 +260,13 @@ class AuditLog:
         with self._lock:
             stored_actor = actor if actor.startswith("svc:") else self.pseudonym(actor, create=True)
             assert stored_actor is not None
+            resource = self._stored_resource(resource, subject)
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 last = self._conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
                 ts = float(self.clock())
-                digest = _entry_hash(prev, seq, ts, stored_actor, tenant, action, resource, body)
+                digest = entry_digest(self._key, prev, seq, ts, stored_actor, tenant, action, resource, body)
                 self._conn.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?)",
                                    (seq, ts, stored_actor, tenant, action, resource, body, prev, digest))
                 self._conn.execute("COMMIT")
@@ -210,21 +296,25 @@ class AuditLog:
             return int(self._conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
 
     def head(self) -> tuple[int, str]:
-        """(number of entries, hash of the last one): publish it elsewhere to detect truncation later."""
+        """(number of entries, digest of the last one): publish it elsewhere as an anchor for :meth:`verify`."""
         with self._lock:
             row = self._conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
-    def verify(self, expected_head: tuple[int, str] | None = None) -> Verification:
-        """Recompute the chain from the first entry.
+    def verify(self, anchor: tuple[int, str] | None = None, *,
+               expected_head: tuple[int, str] | None = None) -> Verification:
+        """Recompute the keyed chain from the first entry.
 
         Args:
-            expected_head: a (count, hash) published earlier by :meth:`head`; the chain must still contain
-                it at that position (this catches entries cut off the end).
+            anchor: a (count, digest) published earlier by :meth:`head`; the log must still hold that
+                entry at that position, unchanged (this catches entries cut off the end, and a chain
+                rewritten by someone holding the key).
+            expected_head: the former name of ``anchor``.
 
         Returns:
             :class:`Verification` naming the first bad entry, if any.
         """
+        anchor = anchor if anchor is not None else expected_head
         with self._lock:
             rows = self._conn.execute("SELECT * FROM audit ORDER BY seq").fetchall()
         prev, expected_seq = GENESIS, 1
@@ -233,19 +323,25 @@ class AuditLog:
                 return Verification(False, len(rows), expected_seq, f"entry {expected_seq} is missing (next is {seq})")
             if prev_hash != prev:
                 return Verification(False, len(rows), seq, f"entry {seq} does not link to entry {seq - 1}")
-            if _entry_hash(prev_hash, seq, ts, actor, tenant, action, resource, details) != digest:
-                return Verification(False, len(rows), seq, f"entry {seq} was changed after it was written")
+            if not hmac.compare_digest(entry_digest(self._key, prev_hash, seq, ts, actor, tenant, action, resource,
+                                                    details), digest):
+                return Verification(False, len(rows), seq, f"entry {seq} was changed after it was written, or was "
+                                                           "not written with this log's key")
             prev, expected_seq = digest, seq + 1
-        if expected_head is not None:
-            count, digest = expected_head
-            if count > len(rows):
-                return Verification(False, len(rows), len(rows) + 1,
-                                    f"the log has {len(rows)} entries but {count} were published: entries were cut off")
-            if count and rows[count - 1][8] != digest:
-                return Verification(False, len(rows), count, f"entry {count} differs from the published head")
-        return Verification(True, len(rows))
+        return _check_anchor(rows, anchor) if anchor is not None else Verification(True, len(rows))
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
             self._keys.close()
+
+
+def _check_anchor(rows: list[Any], anchor: tuple[int, str]) -> Verification:
+    """Whether a verified chain still holds the anchored entry (count, digest) unchanged."""
+    count, digest = anchor
+    if count > len(rows):
+        return Verification(False, len(rows), len(rows) + 1,
+                            f"the log has {len(rows)} entries but the anchor has {count}: entries were cut off")
+    if count and rows[count - 1][8] != digest:
+        return Verification(False, len(rows), count, f"entry {count} differs from the anchor: the chain was rewritten")
+    return Verification(True, len(rows))

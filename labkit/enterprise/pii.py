@@ -1,25 +1,32 @@
 """Detect and redact personal data and secrets in text, before it leaves the machine or is logged.
 
 Rules, not a model: each entity type has a pattern, and where the format carries a checksum the
-checksum must hold, which is what keeps order numbers and look-alikes out.
+checksum must hold, which is what keeps order numbers and look-alikes out. The rules run on the text
+with every character in its NFKC form (full-width ``ｊｏｅ＠ｅｘａｍｐｌｅ．ｃｏｍ`` reads as
+``joe@example.com``) and invisible characters removed (a zero-width space inside a phone number does not
+split it); the entities found carry offsets and text of the *original* string, so redaction removes
+all of them, invisible characters included.
 
 =============  ==========================================================================================
 type           what is detected (``Entity.subtype`` in brackets)
 =============  ==========================================================================================
-email          ``local@domain.tld`` addresses
+email          ``local@domain.tld`` addresses, in any script (``müller@beispiel.de``) and in full-width forms
 phone          international numbers written with ``+`` and a country code (``intl``); North American
                numbers ``(415) 555-0132`` / ``415-555-0132`` / ``415.555.0132`` with valid area and exchange
                codes (``nanp``); domestic numbers that start with a trunk ``0`` and are written in groups,
                9–11 digits, e.g. UK ``020 7946 0958`` or French ``01 23 45 67 89`` (``domestic``); any
-               7–15 digit run right after a word such as "phone", "tel", "call", "mobile" (``context``)
-card           13–19 digits, optionally grouped by spaces or dashes, that pass the Luhn check **and**
-               start with a known issuer prefix (Visa, Mastercard, Amex, Discover, JCB, Diners)
-iban           an IBAN (compact or in groups of four) with the right length for its country and a
-               valid ISO 7064 mod-97 check
+               7–15 digit run right after a word such as "phone", "tel", "call", "mobile", also after
+               "number is" (``my phone number is 4155550132``) (``context``)
+card           13–19 digits, optionally grouped by spaces or dashes (or by dots in groups of four, Amex
+               4-6-5), that pass the Luhn check **and** start with a known issuer prefix (Visa,
+               Mastercard, Amex, Discover, JCB, Diners)
+iban           an IBAN (compact, or in groups of four separated by spaces or dashes) with the right
+               length for its country and a valid ISO 7064 mod-97 check
 national_id    US Social Security numbers written ``123-45-6789`` or ``123 45 6789``, excluding numbers
                the SSA never issues (area 000, 666, 900–999; group 00; serial 0000) (``us_ssn``); a bare
                nine-digit SSN only right after "SSN" or "social security"; UK National Insurance
-               numbers ``QQ 12 34 56 C`` or ``QQ123456C`` with the HMRC prefix rules (``uk_nino``)
+               numbers ``AB 12 34 56 C`` or ``AB123456C`` with the HMRC prefix rules, plus HMRC's
+               specimen ``QQ 12 34 56 C`` (never issued, but what forms show and people copy) (``uk_nino``)
 secret         API keys with a known shape: ``sk-…`` (OpenAI/Anthropic style), ``AKIA…``/``ASIA…``
                (AWS access key ids), ``ghp_…``/``gho_…``/``ghs_…``/``github_pat_…`` (GitHub),
                ``sk_live_…``/``rk_test_…`` (Stripe secret keys), ``xox[abprs]-…`` (Slack), ``AIza…`` (Google), JSON Web Tokens, PEM private-key blocks;
@@ -42,6 +49,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -154,20 +162,23 @@ def shannon_entropy(s: str) -> float:
 
 # ---------------------------------------------------------------- patterns
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])")
+# Letters and digits of any script ([^\W_]): internationalised addresses such as müller@beispiel.de.
+_EMAIL = re.compile(r"(?<![\w.+-])[^\W_][\w.%+-]*@[^\W_](?:[\w-]*[^\W_])?"
+                    r"(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.[^\W\d_]{2,24}(?![\w-])")
 
-# Digits in groups separated by one space or dash; the lookarounds keep us out of longer tokens
+# Digits in groups separated by one space, dash or dot; the lookarounds keep us out of longer tokens
 # such as "ORD-2024-5588" or "v4.1.2".
-_CARD = re.compile(r"(?<![\w.\-/])\d(?:[ -]?\d){12,18}(?![\w\-/]|\.\d)")
+_CARD = re.compile(r"(?<![\w.\-/])\d(?:[ .\-]?\d){12,18}(?![\w\-/]|\.\d)")
+# Dots also separate version and build numbers, so dotted cards must be grouped as cards are printed.
+_DOTTED_CARD_GROUPS = {(4, 4, 4, 4), (4, 6, 5), (4, 4, 4, 4, 3), (4, 4, 4, 2)}
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|3[47]|6011|65|64[4-9]|35|3(?:0[0-5]|[68]))")
 
-_IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,34}")
+_IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){11,34}")
 
 _SSN = re.compile(r"(?<![\w\-/.])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w\-/]|\.\d)")
 _SSN_CONTEXT = re.compile(r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\s*(?:#|number|no\.?|is|:)?\s*[:#]?\s*"
                           r"(\d{9})(?!\w)")
-_NINO = re.compile(r"(?<![\w])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])[ ]?(\d{2})[ ]?(\d{2})[ ]?(\d{2})[ ]?([A-D])(?!\w)",
+_NINO = re.compile(r"(?<![\w])(QQ|[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])[ ]?(\d{2})[ ]?(\d{2})[ ]?(\d{2})[ ]?([A-D])(?!\w)",
                    re.IGNORECASE)
 _NINO_BAD_PREFIX = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 
@@ -177,7 +188,7 @@ _PHONE_NANP = re.compile(r"(?<![\w\-./+])(?:1[ .\-])?(?:\(([2-9]\d\d)\) ?|([2-9]
                          r"(?![\w]|[.\-/]\d)")
 _PHONE_DOMESTIC = re.compile(r"(?<![\w\-./+])0[1-9]\d{0,3}(?:[ \-]\d{2,8}){1,4}(?![\w]|[.\-/]\d)")
 _PHONE_CONTEXT = re.compile(r"(?i)\b(?:phone|tel|telephone|mobile|cell|call(?: me)?(?: on| at)?|ring(?: me)?(?: on| at)?|whatsapp|sms|text me(?: on| at)?)"
-                            r"\b[\s:.#]*(?:number|no\.?|is|on|at)?[\s:#]*(\+?\d[\d \-]{5,18}\d)(?![\w]|[.\-]\d)")
+                            r"\b[\s:.#]*(?:(?:number|no|is|on|at)\b[\s:.#]*){0,3}(\+?\d[\d \-]{5,18}\d)(?![\w]|[.\-]\d)")
 
 _SECRET_SHAPES: list[tuple[str, re.Pattern[str]]] = [
     ("private_key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z]+ )?PRIVATE KEY-----")),
@@ -213,7 +224,8 @@ def _assigned_is_secret(key: str, value: str) -> bool:
 
 def _emails(text: str) -> Iterable[Entity]:
     for m in _EMAIL.finditer(text):
-        yield Entity("email", m.start(), m.end(), m.group())
+        if "_" not in m.group().partition("@")[2]:  # an underscore is allowed before the @, never after it
+            yield Entity("email", m.start(), m.end(), m.group())
 
 
 def _cards(text: str) -> Iterable[Entity]:
@@ -221,6 +233,8 @@ def _cards(text: str) -> Iterable[Entity]:
         raw = m.group()
         seps = set(re.sub(r"\d", "", raw))
         if len(seps) > 1:  # mixed separators: not how anyone writes a card number
+            continue
+        if seps == {"."} and tuple(len(g) for g in raw.split(".")) not in _DOTTED_CARD_GROUPS:
             continue
         digits = re.sub(r"\D", "", raw)
         if 13 <= len(digits) <= 19 and luhn_valid(digits) and _CARD_PREFIX.match(digits):
@@ -236,7 +250,7 @@ def _ibans(text: str) -> Iterable[Entity]:
         # Take exactly the country's length in alphanumerics (the pattern may run into following words).
         count, end = 0, 0
         for i, ch in enumerate(raw):
-            if ch != " ":
+            if ch not in " -":
                 count += 1
                 if count == want:
                     end = i + 1
@@ -247,7 +261,7 @@ def _ibans(text: str) -> Iterable[Entity]:
         nxt = text[m.start() + end: m.start() + end + 1]
         if nxt.isalnum():  # the IBAN would continue: wrong length, not an IBAN
             continue
-        if iban_valid(candidate.replace(" ", "")):
+        if iban_valid(candidate.replace(" ", "").replace("-", "")):
             yield Entity("iban", m.start(), m.start() + end, candidate, candidate[:2].upper())
 
 
@@ -323,6 +337,35 @@ def _check_types(types: Iterable[str] | None) -> tuple[str, ...]:
     return wanted
 
 
+# Characters that render as nothing: pasted from chat apps and PDFs, or typed to slip past a filter.
+_INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff")
+
+
+def _normalised(text: str) -> tuple[str, list[int]]:
+    """The text with each character in NFKC form and invisible ones dropped, and for each character of
+    the result the offset of the original character it came from."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            continue
+        n = ch if ch.isascii() else unicodedata.normalize("NFKC", ch)
+        chars.append(n)
+        origin.extend([i] * len(n))
+    return "".join(chars), origin
+
+
+def _resolve(text: str, wanted: tuple[str, ...]) -> list[Entity]:
+    """Every rule's candidates in ``text``, overlaps resolved by priority then length, sorted by start."""
+    candidates = [e for t in wanted for e in _FINDERS[t](text) if e.end > e.start]
+    candidates.sort(key=lambda e: (-_PRIORITY[e.type], -(e.end - e.start), e.start))
+    kept: list[Entity] = []
+    for e in candidates:
+        if all(e.end <= k.start or e.start >= k.end for k in kept):
+            kept.append(e)
+    return sorted(kept, key=lambda e: e.start)
+
+
 def detect(text: str, types: Iterable[str] | None = None) -> list[Entity]:
     """Find personal data and secrets in ``text``.
 
@@ -331,8 +374,10 @@ def detect(text: str, types: Iterable[str] | None = None) -> list[Entity]:
         types: entity types to look for (see :data:`TYPES`); all of them by default.
 
     Returns:
-        Non-overlapping entities sorted by start offset. Where two candidate spans overlap, the
-        more specific type wins (secret > email > iban > card > national_id > phone), then the longer.
+        Non-overlapping entities sorted by start offset, with offsets and text of ``text`` itself (a
+        full-width or zero-width-split value is found on its normalised form, reported as written).
+        Where two candidate spans overlap, the more specific type wins (secret > email > iban > card
+        > national_id > phone), then the longer.
 
     Raises:
         TypeError: ``text`` is not a string.
@@ -343,13 +388,15 @@ def detect(text: str, types: Iterable[str] | None = None) -> list[Entity]:
     wanted = _check_types(types)
     if not text:
         return []
-    candidates = [e for t in wanted for e in _FINDERS[t](text) if e.end > e.start]
-    candidates.sort(key=lambda e: (-_PRIORITY[e.type], -(e.end - e.start), e.start))
-    kept: list[Entity] = []
-    for e in candidates:
-        if all(e.end <= k.start or e.start >= k.end for k in kept):
-            kept.append(e)
-    return sorted(kept, key=lambda e: e.start)
+    if text.isascii() or (unicodedata.is_normalized("NFKC", text) and _INVISIBLE.isdisjoint(text)):
+        return _resolve(text, wanted)
+    norm, origin = _normalised(text)
+    found: list[Entity] = []
+    for e in _resolve(norm, wanted):
+        start, end = origin[e.start], origin[e.end - 1] + 1
+        if not found or start >= found[-1].end:  # two values made from one character: keep the first
+            found.append(Entity(e.type, start, end, text[start:end], e.subtype))
+    return found
 
 
 def redact(text: str, types: Iterable[str] | None = None, placeholder: str = "[{TYPE}]") -> RedactResult:

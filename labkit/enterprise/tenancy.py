@@ -37,6 +37,7 @@ from typing import Any
 from labkit.enterprise.audit import AuditLog
 from labkit.enterprise.policy import DataClass, EgressPolicy, class_of, data_class, default_policy
 from labkit.errors import LabkitError
+from labkit.sqlite_like import LIKE_ESCAPE, like_contains
 
 __all__ = ["CrossTenantLeak", "ErasureReport", "IsolatedRag", "RequestLog", "TenantAnswer", "check_tenant"]
 
@@ -61,7 +62,8 @@ def check_tenant(tenant: Any) -> str:
                          "there is deliberately no 'all tenants' option")
     if tenant == SHARED:
         raise ValueError("'shared' is the public knowledge base, not a tenant; pass the customer's tenant id")
-    if not TENANT_ID.match(tenant):
+    # fullmatch, not match: "$" also matches before a trailing newline, so "halyard\n" would pass.
+    if not TENANT_ID.fullmatch(tenant):
         raise ValueError(f"tenant id {tenant!r} must match {TENANT_ID.pattern} (lower case, no spaces)")
     return tenant
 
@@ -153,9 +155,10 @@ class RequestLog:
         """Entries of *any* tenant whose user or body contains ``term`` (for erasure checks)."""
         if not term:
             raise ValueError("search term must be non-empty")
-        like = f"%{term}%"
+        like = like_contains(term)
         with self._lock:
-            rows = self._conn.execute("SELECT * FROM events WHERE user LIKE ? OR body LIKE ?", (like, like)).fetchall()
+            rows = self._conn.execute(f"SELECT * FROM events WHERE user LIKE ? {LIKE_ESCAPE} OR body LIKE ? {LIKE_ESCAPE}",
+                                      (like, like)).fetchall()
         return [self._row(r) for r in rows]
 
     def erase_user(self, tenant: str, user: str) -> int:
@@ -169,8 +172,8 @@ class RequestLog:
         changed = 0
         with self._lock:
             for term in [t for t in terms if t]:
-                for row_id, body in self._conn.execute("SELECT id, body FROM events WHERE body LIKE ?",
-                                                       (f"%{term}%",)).fetchall():
+                for row_id, body in self._conn.execute(f"SELECT id, body FROM events WHERE body LIKE ? {LIKE_ESCAPE}",
+                                                       (like_contains(term),)).fetchall():
                     self._conn.execute("UPDATE events SET body=? WHERE id=?", (body.replace(term, ERASED), row_id))
                     changed += 1
         return changed

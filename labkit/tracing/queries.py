@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labkit.sqlite_like import LIKE_ESCAPE, like_prefix
 from labkit.tracing.records import SpanRecord, TimeLike, TraceSummary, to_ns
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ class SpanQueries:
         if not isinstance(trace_id, str) or len(trace_id) < 6:
             raise ValueError(f"give a trace id or a prefix of at least 6 hex digits, got {trace_id!r}")
         tid = trace_id.lower()
-        found = [r[0] for r in self._select("SELECT trace_id FROM traces WHERE trace_id LIKE ? LIMIT 2", (tid + "%",))]
+        sql = f"SELECT trace_id FROM traces WHERE trace_id LIKE ? {LIKE_ESCAPE} LIMIT 2"
+        found = [r[0] for r in self._select(sql, (like_prefix(tid),))]
         if not found:
             raise KeyError(f"no trace {trace_id!r} in {self.path}; list some with store.traces() or "
                            f"`labkit traces list`")
@@ -100,8 +102,8 @@ class SpanQueries:
                 params.append(value)
         if name is not None:
             if name.endswith("*"):
-                clauses.append("name LIKE ?")
-                params.append(name[:-1].replace("%", r"\%") + "%")
+                clauses.append(f"name LIKE ? {LIKE_ESCAPE}")
+                params.append(like_prefix(name[:-1]))
             else:
                 clauses.append("name = ?")
                 params.append(name)
