@@ -111,6 +111,9 @@ def resolve(platform: str, pins: dict[str, str], python_version: str = "3.11.0",
         proc = subprocess.run(cmd, capture_output=True, text=True, env=pypi_only_env())
         if proc.returncode != 0:
             return PlatformResult(platform, False, 0, [], _last_error(proc.stderr))
+        yanked = [ln for ln in proc.stderr.splitlines() if "is a yanked version" in ln]
+        if yanked:  # pip installs an exact pin even when yanked; its authors withdrew it for a reason
+            return PlatformResult(platform, False, 0, [], "a pin is yanked on PyPI: " + yanked[0].strip()[:300])
         proc2 = subprocess.run(nodeps, capture_output=True, text=True, env=pypi_only_env())
         if proc2.returncode != 0:
             return PlatformResult(platform, False, 0, [], _last_error(proc2.stderr))
