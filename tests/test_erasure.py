@@ -99,9 +99,9 @@ def test_semantic_cache_entry_built_from_an_erased_document_is_found_through_lin
 
 def test_eval_runs_are_redacted_not_deleted(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "runs.sqlite")
-    rows = [RunRow("q1", f"What does {NAME} want?", "factual", "acme", None, output="Call +14155550132.",
+    rows = [RunRow("q1", f"What does {NAME} want?", "single_fact", "acme", None, output="Call +14155550132.",
                    ranked_ids=["acme-u1"]),
-            RunRow("q2", "Team plan price?", "factual", None, "24", output="24 dollars", ranked_ids=["pub-1"])]
+            RunRow("q2", "Team plan price?", "single_fact", None, "24", output="24 dollars", ranked_ids=["pub-1"])]
     store.save(Run(id="r1", name="nightly", created="2026-01-01", dataset="golden", config={}, wall_s=1.0,
                    workers=1, generate=True, rows=rows))
     ids = [*PERSON, "acme-u1"]
@@ -148,7 +148,7 @@ def scenario(tmp_path: Path) -> Any:
     assert own.retrieved_ids[0] == colleague.retrieved_ids[0] == "acme-u1"
     assert rag.answer("What is the refund ticket about?", "acme", "bo").cached  # the colleague's cache serves it
     runs.save(Run(id="r1", name="nightly", created="2026-01-01", dataset="golden", config={}, wall_s=1.0, workers=1,
-                  generate=True, rows=[RunRow("q1", "Who asked for a refund?", "factual", "acme", NAME,
+                  generate=True, rows=[RunRow("q1", "Who asked for a refund?", "single_fact", "acme", NAME,
                                               output=f"{NAME.upper()}, {PHONE.replace(' ', '-')}")]))
     yield rag
     t.shutdown()
