@@ -167,9 +167,10 @@ def test_erasure_removes_a_person_everywhere_and_a_search_proves_it(toy: Isolate
 
     report = toy.erase_user("acme", "ana", identifiers=[email, "Ana Lopez"], questions=questions)
     assert report.complete, report.remaining
-    assert report.removed["documents"] == 1 and report.removed["log and trace entries"] > 0
+    assert report.removed["index"].removed == 1 and report.removed["request log"].removed > 0
     assert all(h.document_id != "acme-u1" for h in toy.retrieve("Ana Lopez refund", "acme"))
     assert len(list((toy.workdir).glob("index-*.sqlite"))) == 1  # the old index file is gone too
     assert toy.log.for_tenant("globex")  # other tenants' data untouched
     assert toy.audit.verify().ok and toy.audit.entries(action="user.erased")
     assert not any(email in str(r.request_body) for r in llm.ledger.records)
+    assert report.remaining["ledger"] == 0 and report.remaining["audit"] == 0

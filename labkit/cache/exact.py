@@ -10,11 +10,12 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from labkit.cache.store import CacheStats, Clock, _check_namespace, _check_positive, _connect
+from labkit.cache.store import CacheStats, Clock, _check_namespace, _check_positive, _connect, _forget_rows
+from labkit.enterprise.identifiers import Erased, PersonMatcher, matcher
 
 # Request fields that never change what the model says; they are left out of the exact-cache key.
 _NON_SEMANTIC_PARAMS = frozenset({
@@ -166,6 +167,31 @@ class ExactCache:
                 self._conn.execute("DELETE FROM exact_cache")
             else:
                 self._conn.execute("DELETE FROM exact_cache WHERE namespace=?", (namespace,))
+
+    def _mentioning(self, m: PersonMatcher) -> list[tuple[str, str]]:
+        rows = self._conn.execute("SELECT namespace, key, request, response FROM exact_cache").fetchall()
+        return [(ns, key) for ns, key, request, response in rows
+                if m.count([ns, json.loads(request), json.loads(response)])]
+
+    def count_mentions(self, identifiers: Iterable[str] | PersonMatcher) -> int:
+        """Entries whose namespace, request or response mentions any of a person's identifiers."""
+        with self._lock:
+            return len(self._mentioning(matcher(identifiers)))
+
+    def erase(self, identifiers: Iterable[str] | PersonMatcher) -> Erased:
+        """Erasure: delete every entry whose namespace, request or response mentions an identifier.
+
+        Pass the person's name, email, phone and user id (a ``"<tenant>/<user>"`` namespace matches its
+        user id), the ids of their documents, and the request ids that lineage says used those documents
+        (answers built from them, cached for someone else). A cache is never redacted, only emptied: the
+        answer is recomputed on the next miss.
+
+        Returns:
+            :class:`~labkit.enterprise.identifiers.Erased` with the entries removed.
+        """
+        with self._lock:
+            return Erased(removed=_forget_rows(self._conn, "exact_cache", "namespace = ? AND key = ?",
+                                               self._mentioning(matcher(identifiers))))
 
     def close(self) -> None:
         with self._lock:

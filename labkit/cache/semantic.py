@@ -14,7 +14,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from labkit.cache.guard import GuardVerdict, NearMissGuard
-from labkit.cache.store import CacheStats, Clock, _check_namespace, _check_positive, _connect, _Shard
+from labkit.cache.store import CacheStats, Clock, _check_namespace, _check_positive, _connect, _forget_rows, _Shard
+from labkit.enterprise.identifiers import Erased, PersonMatcher, matcher
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
 
@@ -343,6 +344,25 @@ class SemanticCache:
             else:
                 self._conn.execute("DELETE FROM semantic_cache WHERE namespace=?", (namespace,))
             self._reload()
+
+    def _mentioning(self, m: PersonMatcher) -> list[tuple[int]]:
+        rows = self._conn.execute("SELECT id, namespace, question, answer, metadata FROM semantic_cache").fetchall()
+        return [(entry_id,) for entry_id, ns, question, answer, metadata in rows
+                if m.count([ns, question, answer, json.loads(metadata)])]
+
+    def count_mentions(self, identifiers: Iterable[str] | PersonMatcher) -> int:
+        """Entries whose namespace, question, answer or metadata mentions any of a person's identifiers."""
+        with self._lock:
+            return len(self._mentioning(matcher(identifiers)))
+
+    def erase(self, identifiers: Iterable[str] | PersonMatcher) -> Erased:
+        """Erasure: delete every entry whose namespace, question, answer or metadata mentions an identifier
+        (as :meth:`labkit.cache.ExactCache.erase`; put a request id in ``metadata`` to find answers through
+        lineage). The in-memory vectors are rebuilt, so a deleted entry can never be served again."""
+        with self._lock:
+            removed = _forget_rows(self._conn, "semantic_cache", "id = ?", self._mentioning(matcher(identifiers)))
+            self._reload()
+        return Erased(removed=removed)
 
     def close(self) -> None:
         with self._lock:

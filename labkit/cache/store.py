@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,20 @@ def _connect(path: str | Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
     return conn
+
+
+def _forget_rows(conn: sqlite3.Connection, table: str, where: str, keys: Sequence[tuple[Any, ...]]) -> int:
+    """Delete rows for erasure in one transaction: freed pages overwritten, the write-ahead log emptied."""
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        removed = sum(conn.execute(f"DELETE FROM {table} WHERE {where}", key).rowcount for key in keys)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return int(removed)
 
 
 @dataclass

@@ -12,5 +12,8 @@ Import the submodule you need; none of them imports another heavy package at imp
 * :mod:`labkit.enterprise.policy` — data classes, an egress policy per provider, enforced as a
   ``labkit.llm.hooks.preflight`` hook.
 * :mod:`labkit.enterprise.tenancy` — retrieval, caches and traces partitioned by tenant; erasure.
+* :mod:`labkit.enterprise.identifiers` — a person's identifiers matched in the forms stores hold them
+  (case-folded, phone digits without separators), for every store's ``erase``/``count_mentions``.
+* :mod:`labkit.enterprise.erasure` — the erasure receipt, the erasable-store interface, index and ledger search.
 * :mod:`labkit.enterprise.audit` — an append-only, hash-chained audit log in SQLite.
 """

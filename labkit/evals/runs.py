@@ -15,12 +15,13 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from labkit.enterprise.identifiers import Erased, PersonMatcher, matcher
 from labkit.evals.metrics import LOWER_IS_BETTER, METRICS, score_item
 from labkit.evals.stats import GateResult, Interval, bootstrap_ci, gate_check
 
@@ -372,6 +373,8 @@ CREATE TABLE IF NOT EXISTS rows (run_id TEXT REFERENCES runs(id), ord INTEGER, i
 CREATE INDEX IF NOT EXISTS runs_by_name ON runs(name, created);
 """
 _JSON_FIELDS = ("ranked_ids", "context_ids", "citations", "scores")
+# The row fields that can hold a person's words or their documents' ids (what erasure rewrites).
+_TEXT_FIELDS = ("item_id", "question", "reference", "output", "error", "ranked_ids", "context_ids", "citations")
 
 
 class RunStore:
@@ -436,6 +439,43 @@ class RunStore:
             conn.close()
         return Run(id=head[0], name=head[1], created=head[2], dataset=head[3], config=json.loads(head[4]),
                    wall_s=head[5], workers=head[6], generate=bool(head[7]), rows=rows)
+
+    def _mentioning(self, conn: sqlite3.Connection, m: PersonMatcher) -> list[tuple[Any, ...]]:
+        cur = conn.execute(f"SELECT run_id, ord, {', '.join(_TEXT_FIELDS)} FROM rows")
+        return [row for row in cur.fetchall()
+                if m.count([json.loads(v) if f in _JSON_FIELDS else v for f, v in zip(_TEXT_FIELDS, row[2:], strict=True)])]
+
+    def count_mentions(self, identifiers: Iterable[str] | PersonMatcher) -> int:
+        """Stored rows whose question, reference, answer, error or document ids mention a person's identifiers."""
+        conn = self._connect()
+        try:
+            return len(self._mentioning(conn, matcher(identifiers)))
+        finally:
+            conn.close()
+
+    def erase(self, identifiers: Iterable[str] | PersonMatcher) -> Erased:
+        """Erasure: replace a person's identifiers in every stored row with ``[ERASED]``.
+
+        Rows are redacted, not deleted, so a run keeps its size and its scores stay comparable; the
+        question, reference, answer, error and document-id fields are rewritten.
+
+        Returns:
+            :class:`~labkit.enterprise.identifiers.Erased` with the rows redacted.
+        """
+        m = matcher(identifiers)
+        conn = self._connect()
+        try:
+            conn.execute("PRAGMA secure_delete = ON")
+            with conn:
+                rows = self._mentioning(conn, m)
+                for run_id, ord_, *values in rows:
+                    new = [json.dumps(m.redact(json.loads(v))) if f in _JSON_FIELDS else m.redact(v)
+                           for f, v in zip(_TEXT_FIELDS, values, strict=True)]
+                    conn.execute(f"UPDATE rows SET {', '.join(f + ' = ?' for f in _TEXT_FIELDS)} "
+                                 "WHERE run_id = ? AND ord = ?", (*new, run_id, ord_))
+        finally:
+            conn.close()
+        return Erased(redacted=len(rows))
 
     def runs(self) -> list[dict[str, Any]]:
         """Every stored run: id, name, created, dataset, number of rows; newest first."""

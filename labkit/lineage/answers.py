@@ -6,10 +6,11 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from labkit.enterprise.identifiers import Erased, PersonMatcher, matcher
 from labkit.lineage.records import SourceRef, StaleAnswer
 
 
@@ -114,3 +115,30 @@ class AnswerLineage:
                     out.append(StaleAnswer(req, did, doc_id, int(version),
                                            "superseded" if status == "superseded" else "changed"))
         return out
+
+    def _mentioning(self, m: PersonMatcher) -> set[str]:
+        rows = self._conn.execute("SELECT request_id, question, meta FROM answers").fetchall()
+        return {req for req, question, meta in rows if m.count([req, question, json.loads(meta or "{}")])}
+
+    def count_mentions(self, identifiers: Iterable[str] | PersonMatcher) -> int:
+        """Recorded answers whose request id, question or meta mentions any of a person's identifiers."""
+        with self._lock:
+            return len(self._mentioning(matcher(identifiers)))
+
+    def erase(self, identifiers: Iterable[str] | PersonMatcher, *, request_ids: Iterable[str] = ()) -> Erased:
+        """Erasure: delete the answer records of ``request_ids`` and of every answer whose question or meta
+        mentions an identifier (a recorded question is the person's own words). Find the request ids
+        first with :meth:`answers_using`: it is this record that says which answers their documents fed.
+
+        Returns:
+            :class:`~labkit.enterprise.identifiers.Erased` with the answer records removed.
+        """
+        with self._lock:
+            doomed = sorted(self._mentioning(matcher(identifiers)) | set(request_ids))
+            with self._conn:
+                self._conn.execute("PRAGMA secure_delete = ON")
+                for req in doomed:
+                    self._conn.execute("DELETE FROM answer_sources WHERE request_id = ?", (req,))
+                removed = sum(self._conn.execute("DELETE FROM answers WHERE request_id = ?", (req,)).rowcount
+                              for req in doomed)
+        return Erased(removed=removed)

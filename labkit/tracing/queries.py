@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labkit.enterprise.identifiers import PersonMatcher, matcher
 from labkit.sqlite_like import LIKE_ESCAPE, like_prefix
 from labkit.tracing.records import SpanRecord, TimeLike, TraceSummary, to_ns
 
@@ -241,6 +242,16 @@ class SpanQueries:
             return pd.read_sql_query(query, conn, params=list(params))
         finally:
             conn.close()
+
+    def count_mentions(self, identifiers: Iterable[str] | PersonMatcher) -> int:
+        """Spans and trace rows that mention any of a person's identifiers anywhere: span name, status message,
+        attributes (captured prompts and completions included) and events; trace name and route. The
+        check after an erasure: it must be 0."""
+        m = matcher(identifiers)
+        spans = self._select("SELECT name, status_message, attributes, events FROM spans")
+        traces = self._select("SELECT name, route FROM traces")
+        return (sum(m.count([r[0], r[1], json.loads(r[2]), json.loads(r[3])]) > 0 for r in spans)
+                + sum(m.count([r[0], r[1]]) > 0 for r in traces))
 
     def count(self) -> tuple[int, int]:
         """(number of traces, number of spans) stored."""

@@ -22,7 +22,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import StatusCode
 
+from labkit.enterprise.identifiers import Erased, PersonMatcher, matcher
 from labkit.tracing.queries import SpanQueries
 from labkit.tracing.records import SpanRecord, TimeLike, TraceSummary, to_ns
 from labkit.tracing.schema import (
@@ -227,6 +228,53 @@ class SpanStore(SpanQueries):
             conn.execute("ROLLBACK")
             raise
         return int(n)
+
+    def erase(self, identifiers: Iterable[str] | PersonMatcher, *, trace_ids: Iterable[str] = ()) -> Erased:
+        """Erasure: delete the person's traces, and replace their identifiers wherever else they appear.
+
+        Every span of every trace in ``trace_ids`` (the person's requests, and answers built from their
+        documents) is deleted. In every other span the name, status message, attributes (captured prompts and
+        completions included) and events are searched, and each identifier is replaced by ``[ERASED]``; so
+        are trace names and routes. Freed pages are overwritten and the write-ahead log is emptied, so
+        the deleted text is not left on disk.
+
+        Args:
+            identifiers: the person's name, email, phone, user id... (see
+                :class:`~labkit.enterprise.identifiers.PersonMatcher` for the forms matched).
+            trace_ids: traces to delete whole.
+
+        Returns:
+            :class:`~labkit.enterprise.identifiers.Erased`: spans removed, and spans plus trace rows redacted.
+        """
+        m = matcher(identifiers)
+        conn = self._conn()
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            removed = 0
+            for tid in sorted(set(trace_ids)):
+                removed += conn.execute("DELETE FROM spans WHERE trace_id = ?", (tid,)).rowcount
+                conn.execute("DELETE FROM traces WHERE trace_id = ?", (tid,))
+            redacted = 0
+            for rowid, *stored in conn.execute("SELECT rowid, name, status_message, attributes, events FROM spans")\
+                    .fetchall():
+                fields = [stored[0], stored[1], json.loads(stored[2]), json.loads(stored[3])]
+                if m.count(fields):
+                    name, message, attrs, events = m.redact(fields)
+                    conn.execute("UPDATE spans SET name=?, status_message=?, attributes=?, events=? WHERE rowid=?",
+                                 (name, message, _DUMPS(attrs), _DUMPS(events), rowid))
+                    redacted += 1
+            for tid, name, route in conn.execute("SELECT trace_id, name, route FROM traces").fetchall():
+                if m.count([name, route]):
+                    conn.execute("UPDATE traces SET name=?, route=? WHERE trace_id=?",
+                                 (m.redact(name), m.redact(route), tid))
+                    redacted += 1
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return Erased(removed, redacted)
 
     def size_bytes(self) -> int:
         """Bytes on disk, the database plus its write-ahead log."""

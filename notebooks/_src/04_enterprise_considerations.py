@@ -27,7 +27,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from labkit import data, embed, llm
+from labkit import data, embed, evals, llm, tracing
 from labkit.cache import ExactCache
 from labkit.deploy import FallbackChain, Provider, StubEndpoint, provider_client
 from labkit.enterprise import pii
@@ -43,6 +43,7 @@ from labkit.enterprise.policy import (
 )
 from labkit.enterprise.tenancy import IsolatedRag, RequestLog
 from labkit.exercises import get as exercise
+from labkit.lineage import LineageStore
 from labkit.rag import RagApp, RagConfig
 
 # %% [markdown]
@@ -375,13 +376,17 @@ assert "restricted" not in stored and left == ["public", "internal"]
 
 # %% [markdown]
 # **Erasure** (GDPR Art. 17, and every enterprise contract's termination clause): a Halyard employee,
-# Tove, uploads a ticket with her contact details and asks two questions about it. Her data now sits in
-# the index, the answer cache, the request log and traces, the ledger and the audit log. `erase_user`
-# removes it from each — rebuilding the index without her document and deleting the old index file —
-# and then **searches every store** for her name, email, phone and document id.
+# Tove, uploads a ticket with her contact details and asks about it. Her colleague Mette asks about the
+# ticket too, and her answer is cached. Tracing captures content (prompts and completions on the spans,
+# as when debugging in notebook 08), lineage records which documents each answer used, and a nightly
+# eval replays Tove's question. Her data now sits in the index, two users' caches, the request log, the
+# traces, lineage, an eval run, the ledger and the audit log.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+traced = tracing.setup(work / "traces.sqlite", sample_rate=1.0, capture_content=True, service_name="nb04")
+rag.lineage = LineageStore(work / "lineage.sqlite")
+rag.stores["eval runs"] = eval_runs = evals.RunStore(work / "eval-runs.sqlite")
 ticket = {"id": "halyard-u-001", "title": "Ticket: customs export failing",
           "text": "Tove Larsen (tove.larsen@halyard.example, +49 40 5550 1312) reports that the customs export "
                   "to Bollard TMS fails every night since Monday."}
@@ -389,24 +394,50 @@ rag.ingest([ticket], tenant="halyard", user="tove")
 asked = ["Why does the customs export fail for Tove Larsen?", "Since when does Tove Larsen's export fail?"]
 for q in asked:
     print(q, "->", rag.answer(q, "halyard", "tove").text[:80])
-terms = ["Tove Larsen", "tove.larsen@halyard.example", "+49 40 5550 1312", "halyard-u-001"]
+colleague_q = "Why does the customs export to Bollard TMS fail every night?"
+colleague = [rag.answer(colleague_q, "halyard", "mette") for _ in range(2)]
+print(colleague_q, "->", colleague[0].text[:80], f"(docs {colleague[0].retrieved_ids}, cached the second time: "
+      f"{colleague[1].cached})")
+evals.run(rag.app, [{"id": "ticket-1", "question": asked[0], "kind": "single_fact", "tenant": "halyard",
+                    "answer": "it fails every night since Monday"}],
+          name="nightly", store=eval_runs, workers=1)
+traced.flush()
+terms = ["Tove Larsen", "tove.larsen@halyard.example", "+49 40 5550 1312"]
 before = rag.search_everywhere("halyard", "tove", terms, asked)
+
+# %% [markdown]
+# `erase_user` removes her from each store — rebuilding the index without her document (and deleting
+# the old index file), deleting every cache entry that mentions her *or was built from her ticket*
+# (lineage names those answers: Mette's cached answer need not mention Tove at all), deleting her
+# traces and those of answers built from her ticket and redacting her in every other span, redacting her
+# in the request log, lineage, the eval run and the ledger, and unlinking her pseudonyms in the audit log.
+# Then it **searches every store** for her name, email and phone, in the forms stores hold them
+# (case-folded, the phone's digits with or without separators). The receipt says, per store, what went
+# and what a search still finds.
 
 # %%
 report = rag.erase_user("halyard", "tove", identifiers=terms, questions=asked)
-print("removed:", report.removed)
-pd.DataFrame({"found before erasure": before, "found after erasure": report.remaining})
+receipt = pd.DataFrame(report.rows()).set_index("store")
+receipt.insert(0, "found before", pd.Series(before))
+receipt
 
 # %%
-assert before["index"] > 0 and before["cache"] > 0 and before["ledger"] > 0
-assert report.complete, report.remaining
+assert colleague[0].retrieved_ids[0] == "halyard-u-001" and colleague[1].cached
+assert all(before[s] > 0 for s in ("index", "cache", "request log", "traces", "lineage", "eval runs", "ledger",
+                                   "audit")), before
+assert report.complete, f"copies left after erasure: {report.remaining}"
+assert not rag.answer(colleague_q, "halyard", "mette").cached, "the colleague's answer built from the ticket is gone"
 assert all(h.document_id != "halyard-u-001" for h in rag.retrieve("customs export failing Tove", "halyard"))
 assert rag.audit.verify().ok, "erasure forgot the person without breaking the audit chain"
 
 # %% [markdown]
-# Note what made erasure possible: caches and logs keyed by tenant **and user**, an index that can be
-# rebuilt from its sources, and an audit log that stores pseudonyms (erasure deletes the key that links a
-# pseudonym to the person — the entries stay and the chain still verifies). Backups are the part this
+# Note what made erasure possible: caches and logs keyed by tenant **and user**, lineage that says which
+# answers a document fed (a text search cannot find an answer that paraphrases the ticket), one matcher
+# for every store so that "erased" and "searched for" mean the same forms, an index that can be rebuilt
+# from its sources, and an audit log that stores pseudonyms, for people and for their uploads (erasure
+# deletes the keys that link them to the person — the entries stay and the chain still verifies).
+# Every store that can hold personal data must be on the erasure's list: the tests skip each one in turn
+# and check that the search then finds the copies. Backups are the part this
 # notebook cannot show: they need the same erasure, or a retention short enough to age the data out.
 #
 # ## 7. Regulations and the vendor checklist, mapped to these controls
@@ -486,6 +517,7 @@ ex2.check(may_send)
 # NBVAL_IGNORE_OUTPUT
 guard.uninstall()
 hosted.stop()
+traced.shutdown()
 rag.close()
 totals = llm.ledger.totals()
 print(f"{totals['calls']} calls, {totals['input_tokens']} input + {totals['output_tokens']} output tokens, "
