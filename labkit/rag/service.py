@@ -184,7 +184,7 @@ def create_app(rag: RagApp, name: str = "labkit-rag", keys: TenantKeys | None = 
     slots = threading.BoundedSemaphore(limits.max_in_flight)
 
     @api.get("/health")
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:  # on the event loop: no worker thread to wait for under load
         return {"status": "ok", "chunks": len(served.index), "config": served.config.__dict__, "model": name,
                 "guards": guards, "tenant_keys": len(keys.keys), "require_key": keys.require_key}
 
