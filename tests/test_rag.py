@@ -123,9 +123,8 @@ def test_app_answers_with_the_real_model_and_abstains_on_low_score(embedded, tmp
 
 @pytest.mark.server
 def test_http_service_is_openai_compatible(embedded, tmp_path: Path) -> None:
-    from labkit.rag.service import ServiceThread, create_app
-
     from labkit.rag.auth import TenantKeys
+    from labkit.rag.service import ServiceThread, create_app
 
     app = RagApp(DOCS, RagConfig(chunk_words=40, overlap_words=5, k=2), index_path=tmp_path / "s.sqlite")
     with ServiceThread(create_app(app, keys=TenantKeys({"key-harbor-0001": "harbor"}), guards=False)) as svc:
