@@ -66,6 +66,9 @@ def test_index_search_modes_and_filters(index: Index) -> None:
     # tenant isolation: another tenant never sees Harbor's contract
     assert "d3" not in {h.document_id for h in index.search("negotiated price per seat", k=4, tenant="orchid")}
     assert "d3" in {h.document_id for h in index.search("negotiated price per seat", k=4, tenant="harbor")}
+    # no tenant fails closed (shared documents only); every tenant is a separately named search
+    assert {h.tenant for h in index.search("negotiated price per seat", k=4)} == {"shared"}
+    assert "d3" in {h.document_id for h in index.search_all_tenants("negotiated price per seat", k=4)}
     with pytest.raises(ValueError, match="mode"):
         index.search("x", mode="magic")
     with pytest.raises(ValueError, match="non-empty"):
@@ -120,19 +123,27 @@ def test_app_answers_with_the_real_model_and_abstains_on_low_score(embedded, tmp
 
 @pytest.mark.server
 def test_http_service_is_openai_compatible(embedded, tmp_path: Path) -> None:
+    from labkit.rag.auth import TenantKeys
     from labkit.rag.service import ServiceThread, create_app
 
     app = RagApp(DOCS, RagConfig(chunk_words=40, overlap_words=5, k=2), index_path=tmp_path / "s.sqlite")
-    with ServiceThread(create_app(app)) as svc:
+    with ServiceThread(create_app(app, keys=TenantKeys({"key-harbor-0001": "harbor"}), guards=False)) as svc:
         c = openai.OpenAI(base_url=svc.url, api_key="unused", max_retries=0)
-        r = c.chat.completions.with_raw_response.create(
-            model="labkit-rag", messages=[{"role": "user", "content": "What is Harbor's negotiated price?"}],
-            extra_headers={"X-Tenant": "harbor"})
-        body = r.http_response.json()
+        import httpx
+
+        body = httpx.post(f"{svc.url}/chat/completions", timeout=60, json={
+            "model": "labkit-rag", "messages": [{"role": "user", "content": "What is Harbor's negotiated price?"}]}).json()
         assert body["choices"][0]["message"]["content"]
-        assert "d3" in body["rag"]["retrieved_ids"]
-        with pytest.raises(openai.UnprocessableEntityError):
-            c.chat.completions.create(model="labkit-rag", messages=[])
+        assert "d3" not in body["rag"]["retrieved_ids"]  # no key: the shared documents only
+        with pytest.raises(openai.AuthenticationError):  # a key the service does not know
+            c.chat.completions.create(model="labkit-rag", messages=[{"role": "user", "content": "Hi"}])
+        harbor = openai.OpenAI(base_url=svc.url, api_key="key-harbor-0001", max_retries=0)
+        r = harbor.chat.completions.with_raw_response.create(
+            model="labkit-rag", messages=[{"role": "user", "content": [{"type": "text", "text": "What is Harbor's"},
+                                                                      {"type": "text", "text": "negotiated price?"}]}])
+        assert "d3" in r.http_response.json()["rag"]["retrieved_ids"]
+        with pytest.raises(openai.BadRequestError):
+            harbor.chat.completions.create(model="labkit-rag", messages=[])
         import urllib.request
 
         with urllib.request.urlopen(svc.url[:-3] + "/health") as h:

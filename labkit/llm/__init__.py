@@ -142,12 +142,18 @@ def _price(model: str, input_tokens: int, output_tokens: int) -> float | None:
     return cost(model, input_tokens, output_tokens)
 
 
+def _custom_endpoint_key() -> str | None:
+    # A `labkit serve --api-key` endpoint: LABKIT_SERVER_API_KEY is its key unless OPENAI_API_KEY names one.
+    return os.environ.get("OPENAI_API_KEY") or os.environ.get("LABKIT_SERVER_API_KEY") or None
+
+
 def _client_args() -> dict[str, Any]:
     kind = backend()
     if kind == "embedded":
-        return {"base_url": server().url, "api_key": "labkit-local"}
+        embedded = server()
+        return {"base_url": embedded.url, "api_key": embedded.settings.api_key or "labkit-local"}
     if kind == "custom":
-        return {"base_url": base_url(), "api_key": os.environ.get("OPENAI_API_KEY") or "not-needed"}
+        return {"base_url": base_url(), "api_key": _custom_endpoint_key() or "not-needed"}
     return {"api_key": os.environ["OPENAI_API_KEY"]}
 
 
@@ -189,7 +195,7 @@ def _custom_endpoint_models() -> list[str]:
     url = base_url()
     if url not in _custom_models:
         req = urllib.request.Request(f"{url}/models")
-        key = os.environ.get("OPENAI_API_KEY")
+        key = _custom_endpoint_key()
         if key:
             req.add_header("Authorization", f"Bearer {key}")
         try:

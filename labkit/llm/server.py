@@ -51,6 +51,13 @@ class ServerSettings:
         n_parallel: parallel slots for continuous batching (``LABKIT_PARALLEL``).
         n_threads: CPU threads for generation and prompt processing (``LABKIT_THREADS``).
         port: TCP port on 127.0.0.1; 0 picks a free one (``LABKIT_PORT``).
+        n_threads_http: HTTP worker threads (``LABKIT_HTTP_THREADS``). llama.cpp's default pool is small
+            and an idle or half-open connection holds one thread, so a few dozen idle sockets used to
+            stall ``/health`` for everyone.
+        read_timeout_s: seconds a connection may take to send its request (``LABKIT_READ_TIMEOUT``);
+            llama.cpp's default is an hour, which lets slow clients keep threads forever.
+        api_key: when set, every request but ``/health`` needs ``Authorization: Bearer KEY``
+            (``LABKIT_SERVER_API_KEY``); ``labkit.llm.client()`` sends it.
     """
 
     model_path: str
@@ -59,6 +66,9 @@ class ServerSettings:
     n_parallel: int = 8
     n_threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     port: int = 0
+    n_threads_http: int = 128
+    read_timeout_s: int = 10
+    api_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.n_ctx < 256:
@@ -74,6 +84,13 @@ class ServerSettings:
             raise ValueError(f"n_threads must be >= 1, got {self.n_threads}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be in 0..65535, got {self.port}")
+        if not 1 <= self.n_threads_http <= 1024:
+            raise ValueError(f"n_threads_http must be in 1..1024, got {self.n_threads_http}")
+        if not 1 <= self.read_timeout_s <= 3600:
+            raise ValueError(f"read_timeout_s must be in 1..3600 seconds, got {self.read_timeout_s}")
+        if self.api_key is not None and (not self.api_key or any(c.isspace() for c in self.api_key)):
+            raise ValueError("the server API key must be non-empty without spaces; unset LABKIT_SERVER_API_KEY "
+                             "to serve without one")
 
     @classmethod
     def from_env(cls) -> ServerSettings:
@@ -94,6 +111,9 @@ class ServerSettings:
             n_parallel=_env_int("LABKIT_PARALLEL", 8),
             n_threads=_env_int("LABKIT_THREADS", max(1, os.cpu_count() or 1)),
             port=_env_int("LABKIT_PORT", 0),
+            n_threads_http=_env_int("LABKIT_HTTP_THREADS", 128),
+            read_timeout_s=_env_int("LABKIT_READ_TIMEOUT", 10),
+            api_key=os.environ.get("LABKIT_SERVER_API_KEY") or None,
         )
 
 
@@ -191,12 +211,17 @@ class EmbeddedServer:
                 sys.executable, "-m", "labkit.llm.server",
                 "--model", s.model_path, "--alias", s.model_alias, "--port", str(port),
                 "--ctx", str(s.n_ctx), "--parallel", str(s.n_parallel), "--threads", str(s.n_threads),
+                "--http-threads", str(s.n_threads_http), "--read-timeout", str(s.read_timeout_s),
                 "--parent-pid", str(os.getpid()),
             ]
+            env = dict(os.environ)
+            if s.api_key:  # in the environment, not argv: a command line is readable by every local user
+                env["LABKIT_SERVER_API_KEY"] = s.api_key
             t0 = time.perf_counter()
             with self.log_path.open("wb") as log:
                 self.process = subprocess.Popen(
-                    cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+                    cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                    env=env,
                 )
             self.port = port
             root = f"http://{HOST}:{port}"
@@ -235,7 +260,8 @@ class EmbeddedServer:
     def describe(self) -> dict[str, object]:
         """Settings and state, for ``labkit doctor``."""
         return {
-            **asdict(self.settings),
+            **{k: v for k, v in asdict(self.settings).items() if k != "api_key"},
+            "api_key": "set" if self.settings.api_key else None,
             "running": self.running(),
             "url": self.url if self.running() else None,
             "log": str(self.log_path),
@@ -261,6 +287,14 @@ def _serve(args: argparse.Namespace) -> None:
     params.endpoint_metrics = True
     params.hostnames = [HOST]
     params.port = args.port
+    # One HTTP thread per open connection: enough threads that idle sockets cannot starve /health, and a
+    # short read timeout so a client that never finishes its request gives its thread back.
+    params.n_threads_http = args.http_threads
+    params.timeout_read = args.read_timeout
+    params.timeout_write = max(args.read_timeout, 60)
+    key = os.environ.get("LABKIT_SERVER_API_KEY")
+    if key:
+        params.api_keys = [key]
     # llama.cpp busy-waits between batches by default; on a small shared machine that
     # starves every other process, so polling is switched off and thread counts are explicit.
     for cpu in (params.cpuparams, params.cpuparams_batch):
@@ -287,6 +321,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ctx", type=int, default=16384)
     parser.add_argument("--parallel", type=int, default=8)
     parser.add_argument("--threads", type=int, default=max(1, os.cpu_count() or 1))
+    parser.add_argument("--http-threads", type=int, default=128)
+    parser.add_argument("--read-timeout", type=int, default=10)
     parser.add_argument("--parent-pid", type=int, default=0)
     _serve(parser.parse_args(argv))
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+SHARED = "shared"  # the tenant value of the knowledge base every tenant may read
 DOC_FIELDS = ("id", "doc_id", "title", "category", "tenant", "data_class", "version", "status", "updated", "text")
 STOPWORDS = frozenset(
     "a an and are as at be by can do does for from has have how i in is it its my of on or our the this to was "
@@ -223,7 +224,7 @@ class Index:
             )
             conn.executemany(
                 f"INSERT INTO documents VALUES ({','.join('?' * len(DOC_FIELDS))})",
-                [(d["id"], d.get("doc_id", d["id"]), d["title"], d.get("category", ""), d.get("tenant", "shared"),
+                [(d["id"], d.get("doc_id", d["id"]), d["title"], d.get("category", ""), d.get("tenant", SHARED),
                   d.get("data_class", "public"), int(d.get("version", 1)), d.get("status", "current"),
                   d.get("updated", ""), d["text"]) for d in documents],
             )
@@ -258,13 +259,17 @@ class Index:
     def search(self, query: str, k: int = 4, mode: str = "hybrid", tenant: str | None = None,
                include_superseded: bool = False, candidates: int = 30,
                query_vector: np.ndarray | None = None) -> list[Hit]:
-        """Retrieve the ``k`` best chunks for a query.
+        """Retrieve the ``k`` best chunks for a query, from one tenant's documents and the shared KB.
+
+        Isolation fails closed: no tenant means the shared knowledge base only. Searching every tenant
+        is a separate, explicitly named method, :meth:`search_all_tenants`.
 
         Args:
             query: the user's question.
             k: chunks to return (>= 1).
             mode: "hybrid" (BM25 + dense fused by RRF), "bm25" or "dense".
-            tenant: only chunks of this tenant and of the shared knowledge base; None searches all.
+            tenant: only chunks of this tenant and of the shared knowledge base; None (or "shared")
+                means the shared knowledge base only.
             include_superseded: also search superseded document versions.
             candidates: how deep each ranking goes before fusion.
             query_vector: a precomputed, normalised query embedding (else the query is embedded).
@@ -272,6 +277,24 @@ class Index:
         Returns:
             Hits, best first.
         """
+        if tenant is not None and not isinstance(tenant, str):
+            raise TypeError(f"tenant must be a str or None (shared documents only), got {type(tenant).__name__}")
+        allowed = self._tenant == SHARED
+        if tenant is not None:
+            allowed = allowed | (self._tenant == tenant)
+        return self._search(query, k, mode, allowed, include_superseded, candidates, query_vector)
+
+    def search_all_tenants(self, query: str, k: int = 4, mode: str = "hybrid", include_superseded: bool = False,
+                           candidates: int = 30, query_vector: np.ndarray | None = None) -> list[Hit]:
+        """Retrieve across every tenant's documents: for operators and isolation demos, never for a request.
+
+        Args and Returns are as for :meth:`search`, without a tenant.
+        """
+        allowed = np.ones(len(self), dtype=bool)
+        return self._search(query, k, mode, allowed, include_superseded, candidates, query_vector)
+
+    def _search(self, query: str, k: int, mode: str, allowed: np.ndarray, include_superseded: bool,
+                candidates: int, query_vector: np.ndarray | None) -> list[Hit]:
         if not isinstance(query, str) or not query.strip():
             raise ValueError("query must be a non-empty string")
         if k < 1:
@@ -280,11 +303,8 @@ class Index:
             raise ValueError(f"mode must be 'hybrid', 'bm25' or 'dense', got {mode!r}")
         if not len(self):
             return []
-        allowed = np.ones(len(self), dtype=bool)
-        if tenant is not None:
-            allowed &= (self._tenant == tenant) | (self._tenant == "shared")
         if not include_superseded:
-            allowed &= self._status != "superseded"
+            allowed = allowed & (self._status != "superseded")
         idx = np.flatnonzero(allowed)
         if idx.size == 0:
             return []
