@@ -135,7 +135,7 @@ def _run_level(client: Any, model: str, prompts: Sequence[str], max_tokens: int,
 
 
 def concurrency_sweep(levels: Sequence[int] = (1, 2, 4, 8, 16), requests_per_level: int | None = None,
-                      max_tokens: int = 48, prompts: Sequence[str] | None = None, client: Any = None,
+                      max_tokens: int = 48, *, prompts: Sequence[str] | None = None, client: Any = None,
                       model: str | None = None, progress: Callable[[str], None] | None = None) -> list[SweepPoint]:
     """Throughput and latency at each concurrency level, on the live server.
 
@@ -219,7 +219,7 @@ class PrefixTrial:
         return statistics.median(self.cold_ttft) / statistics.median(warm)
 
 
-def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None, model: str | None = None,
+def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None, *, model: str | None = None,
                        max_tokens: int = 8, slot: int | None = 0) -> PrefixTrial:
     """Measure prompt (KV) caching: the same long system prompt before different questions.
 
@@ -325,7 +325,7 @@ class Projection:
     share: dict[str, float]
 
 
-def project(requests_per_day: float, routes: Sequence[Route], shares: Sequence[float], days: float = 30.0,
+def project(requests_per_day: float, routes: Sequence[Route], shares: Sequence[float], *, days: float = 30.0,
             samples: int = 20_000, seed: int = 0) -> Projection:
     """Project a month of traffic served by a mix of routes.
 

@@ -92,7 +92,7 @@ class AuditLog:
     """
 
     def __init__(self, path: str | Path = ":memory:", keystore: str | Path | None = None,
-                 clock: Callable[[], float] = time.time, redact: bool = True) -> None:
+                 clock: Callable[[], float] = time.time, *, redact: bool = True) -> None:
         if not callable(clock):
             raise TypeError("clock must be a callable returning seconds, e.g. time.time")
         self.path = str(path)
@@ -148,7 +148,7 @@ class AuditLog:
             return [self._clean(v) for v in value]
         return value
 
-    def append(self, action: str, actor: str, tenant: str, resource: str = "",
+    def append(self, action: str, actor: str, tenant: str, *, resource: str = "",
                details: dict[str, Any] | None = None) -> AuditEntry:
         """Add an entry.
 

@@ -83,7 +83,7 @@ class JudgePlayground:
         return own + (extra if include_extra else [])
 
     def verdict(self, sample: str, weights: Mapping[str, float] | None = None, source: str = "judge",
-                include_extra: bool = False) -> Verdict:
+                *, include_extra: bool = False) -> Verdict:
         """Aggregate every candidate of a sample under ``weights`` and pick the winner.
 
         Args:
@@ -142,7 +142,7 @@ class JudgePlayground:
         self._render()
 
     def update(self, sample: str | None = None, weights: Mapping[str, float] | None = None,
-               source: str | None = None, include_extra: bool | None = None) -> Verdict:
+               source: str | None = None, *, include_extra: bool | None = None) -> Verdict:
         """Set the controls (as a person would) and return the verdict now shown."""
         box = self.box  # builds the widgets on first use
         assert box is not None
@@ -171,7 +171,7 @@ class JudgePlayground:
             self._last = None
             return
         sid = ws["sample"].value
-        v = self.verdict(sid, weights, ws["source"].value, ws["extra"].value)
+        v = self.verdict(sid, weights, ws["source"].value, include_extra=ws["extra"].value)
         self._last = v
         s = self.samples[sid]
         rows = []

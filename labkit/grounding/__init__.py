@@ -90,7 +90,7 @@ def format_sources(sources: str | Iterable[Any]) -> str:
 
 
 def run_detectors(context: str, question: str, answer: str,
-                  detectors: Mapping[str, Callable[..., DetectorResult]] | Sequence[str] | None = None
+                  *, detectors: Mapping[str, Callable[..., DetectorResult]] | Sequence[str] | None = None
                   ) -> dict[str, DetectorResult]:
     """Run detectors by name (or given as a mapping) and return their results by name.
 
@@ -149,7 +149,7 @@ def support_score(context: str | Iterable[Any], question: str, answer: str, *,
     ctx = format_sources(context)
     if _is_abstention(answer) and len(claims.split_claims(answer)) <= 1:
         return GroundingResult(1.0, True, [], {}, threshold, True, (time.perf_counter() - t0) * 1000)
-    results = run_detectors(ctx, question, answer, detectors)
+    results = run_detectors(ctx, question, answer, detectors=detectors)
     opts = dict(llm_options or {})
     if use_llm:
         from labkit.grounding.judge import llm_judge

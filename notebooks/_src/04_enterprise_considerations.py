@@ -303,7 +303,8 @@ assert not tampered.ok and tampered.first_bad_seq == 3
 clock = [time.time()]
 retention = RequestLog(clock=lambda: clock[0])
 for cls in DataClass:
-    retention.write("halyard", "mette", "t1", "log", "rag.answer", {"class": cls.label}, cls, policy.retain_days(cls))
+    retention.write("halyard", "mette", "t1", kind="log", name="rag.answer", body={"class": cls.label}, cls=cls,
+                    retain_days=policy.retain_days(cls))
 stored = [e["data_class"] for e in retention.for_tenant("halyard")]
 clock[0] += 31 * 86400
 purged = retention.purge_expired()
@@ -328,7 +329,7 @@ asked = ["Why does the customs export fail for Tove Larsen?", "Since when does T
 for q in asked:
     print(q, "->", rag.answer(q, "halyard", "tove").text[:80])
 terms = ["Tove Larsen", "tove.larsen@halyard.example", "+49 40 5550 1312", "halyard-u-001"]
-before = rag.search_everywhere("halyard", "tove", terms, asked)
+before = rag.search_everywhere("halyard", "tove", terms, questions=asked)
 
 # %%
 report = rag.erase_user("halyard", "tove", identifiers=terms, questions=asked)

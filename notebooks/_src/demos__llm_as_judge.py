@@ -37,7 +37,7 @@ jobs = [(s["id"], key, text) for s in samples for key, text in
         [(k, a["text"]) for k, a in s["answers"].items()] + [("A+padding", judge.pad(s["answers"]["A"]["text"]))]]
 by_id = {s["id"]: s for s in samples}
 scores = judge.map_parallel(lambda job: judge.score(by_id[job[0]]["question"], by_id[job[0]]["context"], job[2],
-                                                    DEMO_RUBRIC), jobs, workers=4)
+                                                    rubric=DEMO_RUBRIC), jobs, workers=4)
 judged = {(sid, key): s for (sid, key, _), s in zip(jobs, scores, strict=True)}
 for (sid, key), s in judged.items():
     print(f"{sid:<10} {key:<10} {s.scores}  aggregate {s.aggregate:.2f}")
