@@ -136,7 +136,7 @@ def fit_default(c: float = 1.0) -> LogisticCombiner:
         The fitted combiner (its weights rounded to 4 places, as shipped).
     """
     from labkit import data
-    from labkit.grounding import run_detectors
+    from labkit.grounding.score import run_detectors  # score imports combine: import here, not at the top
 
     rows = data.records("grounding_labels", "train")
     results = [run_detectors(r["context"], r["question"], r["answer"], detectors=list(DEFAULT_DETECTORS)) for r in rows]

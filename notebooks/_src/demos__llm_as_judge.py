@@ -21,9 +21,8 @@
 # %%
 from IPython.display import display
 
-from labkit import data, llm
-from labkit.evals import judge
-from labkit.evals.playground import DEMO_RUBRIC, JudgePlayground
+from labkit import data, evals, llm
+from labkit.evals import DEMO_RUBRIC, judge
 
 # %% [markdown]
 # ## Judge every answer once
@@ -55,8 +54,8 @@ assert len(judged) == 9 and all(1 <= v <= 5 for s in judged.values() for v in s.
 # uncertainty (±), and a win by less than that is flagged as a near-tie.
 
 # %%
-play = JudgePlayground(samples, judged, DEMO_RUBRIC)
-display(play.box)
+play = evals.JudgeDemo(samples, judged, DEMO_RUBRIC)
+display(play.widget)
 first = play.update()
 
 # %% [markdown]
