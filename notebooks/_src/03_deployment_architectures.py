@@ -20,6 +20,7 @@
 import math
 
 import matplotlib.pyplot as plt
+import openai
 import pandas as pd
 
 from labkit import deploy, llm
@@ -319,6 +320,54 @@ print(f"A new replica takes {cold.first_token_s:.1f} s to serve its first token;
 # Three real HTTP endpoints: one answers **500**, one **hangs**, and the local server works. The chain
 # retries the 500 with exponential backoff, gives the hanging one a 1-second deadline, and lands on the
 # local server. Every attempt is a real request, and each lands in the ledger.
+#
+# **The loop first, in plain code** (the heart of `FallbackChain.create`): providers in order; retry a
+# provider while its error is worth retrying; count a provider's failed requests and skip it once the
+# count reaches the breaker's threshold (the tested version reopens it after a cool-down, sleeps an
+# exponential backoff between tries, and honours `Retry-After`).
+
+# %%
+RETRYABLE = {"http 408", "http 409", "http 429", "http 500", "http 502", "http 503", "http 504", "connection"}
+
+
+def fallback(providers, call, failures, max_attempts=3, breaker_threshold=1):
+    attempts = []
+    for p in providers:
+        if failures.get(p.name, 0) >= breaker_threshold:          # circuit open: do not even call
+            attempts.append((p.name, "skipped (circuit open)"))
+            continue
+        for number in range(1, max_attempts + 1):
+            outcome = call(p)
+            attempts.append((p.name, outcome))
+            if outcome == "ok":
+                failures[p.name] = 0
+                return attempts
+            if outcome not in RETRYABLE or number == max_attempts:  # a timeout moves on at once
+                failures[p.name] = failures.get(p.name, 0) + 1
+                break
+    return attempts
+
+
+# %%
+def call(p: Provider) -> str:  # one real request; its outcome named as FallbackChain names it
+    try:
+        deploy.provider_client(p).chat.completions.create(model=p.model, messages=MESSAGES, max_tokens=2)
+        return "ok"
+    except openai.APITimeoutError:
+        return "timeout"
+    except openai.APIStatusError as exc:
+        return f"http {exc.status_code}"
+
+
+with StubEndpoint("503") as down, StubEndpoint("hang", hang_s=5) as stuck, StubEndpoint("ok", output_tokens=2) as up:
+    trio = [Provider("down", down.url, "m"), Provider("stuck", stuck.url, "m", timeout_s=0.5), Provider("up", up.url, "m")]
+    memory: dict[str, int] = {}
+    shown = [fallback(trio, call, memory) for _ in range(2)]
+    tested = FallbackChain(trio, RetryPolicy(max_attempts=3, backoff_s=0.01, breaker_threshold=1, breaker_cooldown_s=60))
+    labkit_attempts = [[(a.provider, a.outcome) for a in tested.create(messages=MESSAGES, max_tokens=2).attempts]
+                       for _ in range(2)]
+print(shown)
+assert shown == labkit_attempts, "the plain loop and FallbackChain make the same attempts in the same order"
 
 # %%
 # NBVAL_IGNORE_OUTPUT
