@@ -59,9 +59,9 @@ def run() -> dict:
     local = deploy.provider_client(Provider("self-hosted", server.url, alias, timeout_s=300))
     mark = llm.ledger.mark()
     server_r = deploy.measure_deployment(
-        "self-hosted (HTTP)", lambda: deploy.time_stream(local, alias, MESSAGES, OUT_TOKENS, **local_args),
-        _http_call(local, alias, **local_args), statistics.median(c.first_token_s for c in colds),
-        deploy.rss_mb(server.process.pid), LEVELS, REQUESTS, STREAMS)
+        "self-hosted (HTTP)", lambda: deploy.time_stream(local, alias, MESSAGES, max_tokens=OUT_TOKENS, **local_args),
+        _http_call(local, alias, **local_args), cold_start_s=statistics.median(c.first_token_s for c in colds),
+        memory_mb=deploy.rss_mb(server.process.pid), levels=LEVELS, requests=REQUESTS, streams=STREAMS)
     in_tok = float(llm.ledger.frame(since=mark)["input_tokens"].mean())
 
     edge = deploy.InProcessModel(n_ctx=4096, n_threads=server.settings.n_threads, n_parallel=8)
@@ -69,25 +69,26 @@ def run() -> dict:
     edge_r = deploy.measure_deployment(
         "edge (in-process)", lambda: edge.time_stream(MESSAGES, OUT_TOKENS, **edge_args),
         lambda i: edge.chat(MESSAGES, OUT_TOKENS, **edge_args)["usage"]["completion_tokens"],
-        edge.load_s, edge.rss_added_mb, LEVELS, REQUESTS, STREAMS)
+        cold_start_s=edge.load_s, memory_mb=edge.rss_added_mb, levels=LEVELS, requests=REQUESTS, streams=STREAMS)
     edge.close()
 
     if llm.backend() == "embedded":
         sim = deploy.hosted_simulation()
         stub = StubEndpoint.simulating(sim, output_tokens=OUT_TOKENS).start()
         hosted = Provider("hosted (SIMULATED)", stub.url, sim.name)
-        prices = (sim.input_usd_per_m, sim.output_usd_per_m)
+        prices = {"input_usd_per_m": sim.input_usd_per_m, "output_usd_per_m": sim.output_usd_per_m}
         hosted_info = {"simulated": True, **sim.__dict__}
     else:
         stub = None
         hosted = Provider.current("hosted (live)")
         info = registry.find(hosted.model) or registry.get(registry.role_model("openai", "chat") or "gpt-4o-mini")
-        prices = (info.input_usd_per_m, info.output_usd_per_m)
+        prices = {"input_usd_per_m": info.input_usd_per_m, "output_usd_per_m": info.output_usd_per_m}
         hosted_info = {"simulated": False, "base_url": hosted.base_url, "model": hosted.model, "priced_as": info.id}
     hc = deploy.provider_client(hosted)
     hosted_r = deploy.measure_deployment(
-        hosted.name, lambda: deploy.time_stream(hc, hosted.model, MESSAGES, OUT_TOKENS, temperature=0),
-        _http_call(hc, hosted.model, temperature=0), float("nan"), 0.0, LEVELS, REQUESTS, STREAMS)
+        hosted.name, lambda: deploy.time_stream(hc, hosted.model, MESSAGES, max_tokens=OUT_TOKENS, temperature=0),
+        _http_call(hc, hosted.model, temperature=0), cold_start_s=float("nan"), memory_mb=0.0,
+        levels=LEVELS, requests=REQUESTS, streams=STREAMS)
     if stub is not None:
         stub.stop()
 
@@ -96,9 +97,9 @@ def run() -> dict:
     cost = {
         server_r.name: deploy.cost_per_1k_self_hosted(hw, best_server.throughput_rps),
         edge_r.name: deploy.cost_per_1k_self_hosted(hw, best_edge.throughput_rps),
-        hosted_r.name: deploy.cost_per_1k_hosted(in_tok, OUT_TOKENS, *prices),
+        hosted_r.name: deploy.cost_per_1k_hosted(in_tok, OUT_TOKENS, **prices),
     }
-    be = deploy.break_even(in_tok, OUT_TOKENS, *prices, usd_per_hour=hw, replica_rps=best_server.throughput_rps)
+    be = deploy.break_even(in_tok, OUT_TOKENS, **prices, usd_per_hour=hw, replica_rps=best_server.throughput_rps)
     p95_objective = 1.5 * server_r.at(1).p95_s
     plan = deploy.plan_capacity(server_r.curve, target_rps=5.0, p95_target_s=p95_objective)
     drill = _fallback_drill(server.url, alias)

@@ -29,7 +29,7 @@ def _reports(scores: dict[str, list[float]], labels: np.ndarray, applicable: dic
              ) -> list[dict[str, object]]:
     out = []
     for name, s in scores.items():
-        rep = evaluate.report(name, s, labels, (applicable or {}).get(name, 1.0), n_boot=N_BOOT)
+        rep = evaluate.report(name, s, labels, applicable=(applicable or {}).get(name, 1.0), n_boot=N_BOOT)
         out.append(rep.row())
     return out
 

@@ -43,7 +43,7 @@ Clock = Callable[[], float]
 class BudgetExceeded(LabkitError):
     """A reservation would take spend over a cap. ``scope`` is "user" or "global"."""
 
-    def __init__(self, message: str, scope: str, user: str, cap_usd: float, spent_usd: float,
+    def __init__(self, message: str, scope: str, user: str, *, cap_usd: float, spent_usd: float,
                  requested_usd: float) -> None:
         super().__init__(message)
         self.scope, self.user, self.cap_usd = scope, user, cap_usd
@@ -117,7 +117,7 @@ class Budget:
     """
 
     def __init__(self, path: str | Path, caps: Caps | dict[str, float | None], window_s: float = 86_400.0,
-                 clock: Clock = time.time, reservation_ttl_s: float = 600.0) -> None:
+                 *, clock: Clock = time.time, reservation_ttl_s: float = 600.0) -> None:
         if isinstance(caps, dict):
             unknown = set(caps) - {"per_user_usd", "global_usd"}
             if unknown:
@@ -235,7 +235,7 @@ class Budget:
                         f"{f' (${lapsed:.6f} by unsettled calls past their TTL)' if lapsed else ''}, and this "
                         f"call may cost up to ${estimate_usd:.6f}. Wait for the window to move, raise the cap, "
                         f"or route to a cheaper model.",
-                        scope, user, cap, counted, estimate_usd)
+                        scope, user, cap_usd=cap, spent_usd=counted, requested_usd=estimate_usd)
             cur = conn.execute("INSERT INTO spend (user, created, reserved, actual, state, note) "
                                "VALUES (?,?,?,NULL,'pending',?)", (user, now, float(estimate_usd), note))
             rid = int(cur.lastrowid or 0)

@@ -52,7 +52,7 @@ def model() -> SentenceTransformer:
 
 
 def encode(texts: Sequence[str] | str, batch_size: int = 64, normalize: bool = True,
-           progress: bool = False) -> np.ndarray:
+           *, progress: bool = False) -> np.ndarray:
     """Embed texts.
 
     Args:

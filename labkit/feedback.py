@@ -177,7 +177,7 @@ class RegressionSet:
 
 
 def simulate_feedback(requests: Sequence[Any], good: Callable[[Any], bool], rate: float = 0.3,
-                      down_if_bad: float = 0.7, down_if_good: float = 0.05, seed: int = 0) -> list[Feedback]:
+                      *, down_if_bad: float = 0.7, down_if_good: float = 0.05, seed: int = 0) -> list[Feedback]:
     """SIMULATED user ratings.
 
     Args:
@@ -253,7 +253,7 @@ def gini(x: np.ndarray) -> float:
     return float((2 * np.sum(np.arange(1, n + 1) * v) / (n * v.sum())) - (n + 1) / n)
 
 
-def simulate_popularity_loop(n_items: int = 40, slots: int = 5, rounds: int = 150, users_per_round: int = 60,
+def simulate_popularity_loop(n_items: int = 40, slots: int = 5, rounds: int = 150, *, users_per_round: int = 60,
                              policy: str = "popularity", epsilon: float = 0.2, holdout: float = 0.05,
                              position_bias: Sequence[float] = (1.0, 0.6, 0.45, 0.35, 0.3), head_start: int = 8,
                              seed: int = 0, labels: Sequence[str] | None = None) -> LoopResult:

@@ -135,7 +135,7 @@ def _run_level(client: Any, model: str, prompts: Sequence[str], max_tokens: int,
 
 
 def concurrency_sweep(levels: Sequence[int] = (1, 2, 4, 8, 16), requests_per_level: int | None = None,
-                      max_tokens: int = 48, prompts: Sequence[str] | None = None, client: Any = None,
+                      max_tokens: int = 48, *, prompts: Sequence[str] | None = None, client: Any = None,
                       model: str | None = None, progress: Callable[[str], None] | None = None) -> list[SweepPoint]:
     """Throughput and latency at each concurrency level, on the live server.
 
@@ -219,7 +219,7 @@ class PrefixTrial:
         return statistics.median(self.cold_ttft) / statistics.median(warm)
 
 
-def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None, model: str | None = None,
+def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None, *, model: str | None = None,
                        max_tokens: int = 8, slot: int | None = 0) -> PrefixTrial:
     """Measure prompt (KV) caching: the same long system prompt before different questions.
 
@@ -325,7 +325,7 @@ class Projection:
     share: dict[str, float]
 
 
-def project(requests_per_day: float, routes: Sequence[Route], shares: Sequence[float], days: float = 30.0,
+def project(requests_per_day: float, routes: Sequence[Route], shares: Sequence[float], *, days: float = 30.0,
             samples: int = 20_000, seed: int = 0) -> Projection:
     """Project a month of traffic served by a mix of routes.
 
@@ -365,19 +365,37 @@ def project(requests_per_day: float, routes: Sequence[Route], shares: Sequence[f
                       {r.name: float(s) for r, s in zip(routes, shares, strict=True)})
 
 
-@dataclass
-class Calculator:
+SEED_KEYS = ("prompt_tokens", "answer_tokens", "prefill_tps", "decode_tps", "overhead_s", "cache_hit_s",
+         "cache_hit_rate", "large_share", "small_prompt_ratio", "large_slowdown", "requests_per_day",
+         "small_in_usd_per_m", "small_out_usd_per_m", "large_in_usd_per_m", "large_out_usd_per_m")
+
+
+class CostLatencyDemo:
     """The cost and latency calculator behind the demo: sliders in, monthly cost and p95 out.
 
-    Build it with :func:`calculator`; ``update()`` recomputes from the widgets' values (call it
-    yourself to drive it headless), ``last`` holds the latest :class:`Projection`.
+    Display ``demo.widget``; ``update()`` recomputes from the widgets' values (call it yourself to
+    drive it headless), ``last`` holds the latest :class:`Projection`.
+
+    Args:
+        seed: ``prompt_tokens``, ``answer_tokens``, ``prefill_tps``, ``decode_tps``, ``overhead_s``,
+            ``cache_hit_s``, ``cache_hit_rate``, ``large_share``, ``small_prompt_ratio``,
+            ``large_slowdown``, ``requests_per_day`` and the four prices
+            (``small_in_usd_per_m``, ``small_out_usd_per_m``, ``large_in_usd_per_m``, ``large_out_usd_per_m``).
     """
 
-    widgets: dict[str, Any]
-    output: Any
-    box: Any
-    seed: dict[str, float]
-    last: Projection | None = None
+    def __init__(self, seed: dict[str, float]) -> None:
+        missing = set(SEED_KEYS) - set(seed)
+        if missing:
+            raise ValueError(f"seed lacks {sorted(missing)}")
+        self.seed = dict(seed)
+        self.last: Projection | None = None
+        self.widgets = _sliders(self.seed)
+        import ipywidgets as w
+
+        self.output = w.Output()
+        self.widget = w.VBox([*self.widgets.values(), self.output])
+        for slider in self.widgets.values():
+            slider.observe(self.update, names="value")
 
     def values(self) -> dict[str, float]:
         return {k: float(w.value) for k, w in self.widgets.items() if hasattr(w, "value")}
@@ -412,26 +430,10 @@ class Calculator:
         return p
 
 
-def calculator(seed: dict[str, float]) -> Calculator:
-    """Build the calculator's widgets, seeded with measured numbers.
-
-    Args:
-        seed: ``prompt_tokens``, ``answer_tokens``, ``prefill_tps``, ``decode_tps``, ``overhead_s``,
-            ``cache_hit_s``, ``cache_hit_rate``, ``large_share``, ``small_prompt_ratio``,
-            ``large_slowdown``, ``requests_per_day`` and the four prices
-            (``small_in_usd_per_m``, ``small_out_usd_per_m``, ``large_in_usd_per_m``, ``large_out_usd_per_m``).
-
-    Returns:
-        A :class:`Calculator`; display ``calc.box``.
-    """
+def _sliders(seed: dict[str, float]) -> dict[str, Any]:
+    """One slider per assumption the demo lets a learner move, starting at the seed's value."""
     import ipywidgets as w
 
-    needed = {"prompt_tokens", "answer_tokens", "prefill_tps", "decode_tps", "overhead_s", "cache_hit_s",
-              "cache_hit_rate", "large_share", "small_prompt_ratio", "large_slowdown", "requests_per_day",
-              "small_in_usd_per_m", "small_out_usd_per_m", "large_in_usd_per_m", "large_out_usd_per_m"}
-    missing = needed - set(seed)
-    if missing:
-        raise ValueError(f"seed lacks {sorted(missing)}")
     style = {"description_width": "170px"}
     layout = w.Layout(width="520px")
 
@@ -439,7 +441,7 @@ def calculator(seed: dict[str, float]) -> Calculator:
         return w.FloatSlider(value=min(max(seed[key], lo), hi), min=lo, max=hi, step=step, description=desc,
                              readout_format=fmt, style=style, layout=layout, continuous_update=False)
 
-    widgets = {
+    return {
         "requests_per_day": slider("requests_per_day", 100, 200_000, 100, "requests / day", ",.0f"),
         "prompt_tokens": slider("prompt_tokens", 50, 8000, 10, "prompt tokens (large)", ".0f"),
         "answer_tokens": slider("answer_tokens", 5, 1000, 5, "answer tokens", ".0f"),
@@ -450,9 +452,3 @@ def calculator(seed: dict[str, float]) -> Calculator:
         "large_in_usd_per_m": slider("large_in_usd_per_m", 0, 20, 0.01, "large $/M input"),
         "large_out_usd_per_m": slider("large_out_usd_per_m", 0, 80, 0.01, "large $/M output"),
     }
-    out = w.Output()
-    box = w.VBox([*widgets.values(), out])
-    calc = Calculator(widgets, out, box, dict(seed))
-    for widget in widgets.values():
-        widget.observe(calc.update, names="value")
-    return calc

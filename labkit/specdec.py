@@ -116,7 +116,7 @@ def load(model_id: str = "smollm2-135m-instruct", threads: int | None = None) ->
     return tok, model
 
 
-def generate(tok: Any, model: Any, messages: list[dict[str, str]], max_new_tokens: int = 64,
+def generate(tok: Any, model: Any, messages: list[dict[str, str]], *, max_new_tokens: int = 64,
              **speculative: Any) -> Generation:
     """Greedy generation for a chat prompt, timed.
 
@@ -144,7 +144,7 @@ def generate(tok: Any, model: Any, messages: list[dict[str, str]], max_new_token
     return Generation(tok.decode(ids, skip_special_tokens=True), ids, seconds)
 
 
-def compare(tok: Any, model: Any, prompts: list[list[dict[str, str]]], max_new_tokens: int = 64,
+def compare(tok: Any, model: Any, prompts: list[list[dict[str, str]]], *, max_new_tokens: int = 64,
             prompt_lookup_num_tokens: int = 10, assistant_model: Any = None, warmup: bool = True) -> SpecDecResult:
     """Baseline against speculative decoding on the same prompts, interleaved, outputs compared.
 
@@ -169,11 +169,11 @@ def compare(tok: Any, model: Any, prompts: list[list[dict[str, str]]], max_new_t
     for i, msgs in enumerate(prompts):
         # alternate which runs first, so a machine that slows down over time does not favour either
         if i % 2 == 0:
-            base = generate(tok, model, msgs, max_new_tokens)
-            fast = generate(tok, model, msgs, max_new_tokens, **spec)
+            base = generate(tok, model, msgs, max_new_tokens=max_new_tokens)
+            fast = generate(tok, model, msgs, max_new_tokens=max_new_tokens, **spec)
         else:
-            fast = generate(tok, model, msgs, max_new_tokens, **spec)
-            base = generate(tok, model, msgs, max_new_tokens)
+            fast = generate(tok, model, msgs, max_new_tokens=max_new_tokens, **spec)
+            base = generate(tok, model, msgs, max_new_tokens=max_new_tokens)
         result.baseline.append(base)
         result.speculative.append(fast)
     return result

@@ -111,7 +111,7 @@ def test_the_cost_cap_holds_under_concurrency_and_billed_retries(embedded, tmp_p
     proxy = FaultProxy(embedded.root_url, FaultSchedule([FaultWindow("rate_limit", 0.0, bugs.DAY_S, 0.5)])).start()
     try:
         service = world.CapstoneService(cfg, RagApp(config=RagConfig(k=cfg.k, max_tokens=cfg.max_tokens)),
-                                        proxy.url, defects, tmp_path, clock)
+                                        proxy.url, defects=defects, workdir=tmp_path, clock_ns=clock)
         with ThreadPoolExecutor(8) as pool:
             outcomes = list(pool.map(lambda r: service.handle(r, world.ROUTES[0]), requests))
     finally:

@@ -197,15 +197,17 @@ def test_plan_capacity_picks_the_fastest_point_within_p95() -> None:
 
 
 def test_costs_and_break_even() -> None:
-    assert deploy.cost_per_1k_hosted(1000, 500, 0.15, 0.60) == pytest.approx(0.45)
+    assert deploy.cost_per_1k_hosted(1000, 500, input_usd_per_m=0.15, output_usd_per_m=0.60) == pytest.approx(0.45)
     assert deploy.cost_per_1k_self_hosted(3.6, 1.0) == pytest.approx(1.0)
     assert deploy.cost_per_1k_self_hosted(3.6, 1.0, utilisation=0.5) == pytest.approx(2.0)
-    be = deploy.break_even(1000, 500, 0.15, 0.60, usd_per_hour=2.0, replica_rps=5, min_replicas=1, peak_to_mean=1)
+    be = deploy.break_even(1000, 500, input_usd_per_m=0.15, output_usd_per_m=0.60, usd_per_hour=2.0, replica_rps=5,
+                           min_replicas=1, peak_to_mean=1)
     # One replica all month costs 2 * 730 = $1460; per token, $0.00045 a request: equal at 1460 / 0.00045.
     assert be.break_even_volume == pytest.approx(1460 / 0.00045)
     fig = deploy.plot_break_even({"a": be})
     assert fig.axes[0].get_xscale() == "log"
-    never = deploy.break_even(100, 10, 0.1, 0.4, usd_per_hour=50, replica_rps=0.01, volumes=[1e3, 1e6])
+    never = deploy.break_even(100, 10, input_usd_per_m=0.1, output_usd_per_m=0.4, usd_per_hour=50, replica_rps=0.01,
+                              volumes=[1e3, 1e6])
     assert never.break_even_volume is None
 
 
@@ -214,13 +216,13 @@ def test_costs_and_break_even() -> None:
 def test_break_even_is_exact_against_a_brute_force_scan(per_hour: float, rps: float, min_replicas: int,
                                                         peak: float) -> None:
     """The staircase can poke above the line just after each step; the break-even must be past all of them."""
-    be = deploy.break_even(44, 32, 0.15, 0.60, usd_per_hour=per_hour, replica_rps=rps, min_replicas=min_replicas,
-                           peak_to_mean=peak)
+    be = deploy.break_even(44, 32, input_usd_per_m=0.15, output_usd_per_m=0.60, usd_per_hour=per_hour, replica_rps=rps,
+                           min_replicas=min_replicas, peak_to_mean=peak)
     carry = rps * 730 * 3600 / peak
     # Probe just after every step edge and between them, far past the break-even.
     probes = sorted({k * carry * f for k in range(1, 400) for f in (0.5, 1.0 + 1e-9, 1.001)})
     probes = [v for v in probes if v > 0]
-    cost = deploy.cost_per_1k_hosted(44, 32, 0.15, 0.60) / 1000
+    cost = deploy.cost_per_1k_hosted(44, 32, input_usd_per_m=0.15, output_usd_per_m=0.60) / 1000
 
     def above(v: float) -> bool:
         return capacity._replica_monthly(v, rps, per_hour, min_replicas, peak) > v * cost * (1 + 1e-12)
@@ -288,7 +290,7 @@ def test_measure_deployment_against_a_simulated_hosted_api() -> None:
         def call(i: int) -> int:
             return client.chat.completions.create(model="m", messages=MSG, max_tokens=8).usage.completion_tokens
 
-        report = deploy.measure_deployment("sim", lambda: deploy.time_stream(client, "m", MSG, 8), call,
+        report = deploy.measure_deployment("sim", lambda: deploy.time_stream(client, "m", MSG, max_tokens=8), call,
                                            cold_start_s=0.0, memory_mb=0.0, levels=(1, 2), requests=2, streams=2)
     assert report.ttft_s >= 0.09 and report.tokens_per_s > 0
     assert [r.concurrency for r in report.curve] == [1, 2] and report.at(2).output_tokens == 16

@@ -71,7 +71,7 @@ def test_rewriting_an_entry_and_its_digest_with_the_key_breaks_the_next_link(tmp
     log = filled(path)
     e = log.entries()[2]
     log.close()
-    forged = entry_digest(KEY, e.prev_hash, e.seq, e.ts, e.actor, e.tenant, "doc.none", e.resource, '{"n": 2}')
+    forged = entry_digest(KEY, e.prev_hash, seq=e.seq, ts=e.ts, actor=e.actor, tenant=e.tenant, action="doc.none", resource=e.resource, details='{"n": 2}')
     tamper(path, "UPDATE audit SET action='doc.none', hash=? WHERE seq=3", (forged,))
     result = AuditLog(path, key=KEY).verify()
     assert not result.ok and result.first_bad_seq == 4 and "link" in result.reason
@@ -85,7 +85,7 @@ def rehash_from(path: Path, start: int, key: bytes) -> None:
     prev = rows[start - 2][8] if start > 1 else GENESIS
     for seq, ts, actor, tenant, action, resource, details, _, _ in rows[start - 1:]:
         action = "doc.none" if seq == start else action
-        digest = entry_digest(key, prev, seq, ts, actor, tenant, action, resource, details)
+        digest = entry_digest(key, prev, seq=seq, ts=ts, actor=actor, tenant=tenant, action=action, resource=resource, details=details)
         conn.execute("UPDATE audit SET action=?, prev_hash=?, hash=? WHERE seq=?", (action, prev, digest, seq))
         prev = digest
     conn.commit()
@@ -105,8 +105,8 @@ def test_a_forged_append_without_the_key_is_detected(tmp_path: Path) -> None:
     log = filled(path)
     seq, prev = log.head()
     log.close()
-    digest = entry_digest(b"the-attackers-guess-of-the-key!!", prev, seq + 1, 1.7e9, "u_x", "halyard", "doc.read",
-                          "kb-0001", "{}")
+    digest = entry_digest(b"the-attackers-guess-of-the-key!!", prev, seq=seq + 1, ts=1.7e9, actor="u_x", tenant="halyard", action="doc.read",
+                          resource="kb-0001", details="{}")
     conn = sqlite3.connect(path)
     conn.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?)",
                  (seq + 1, 1.7e9, "u_x", "halyard", "doc.read", "kb-0001", "{}", prev, digest))

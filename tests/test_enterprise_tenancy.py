@@ -59,9 +59,12 @@ def test_tenant_ids_must_match_in_full(look_alike: str) -> None:
 def test_request_log_is_partitioned_expires_and_scrubs() -> None:
     now = [1000.0]
     log = RequestLog(clock=lambda: now[0])
-    log.write("acme", "ana", "t1", "log", "q", {"question": "mail ana@acme.example"}, DataClass.INTERNAL, 1)
-    log.write("globex", "bo", "t2", "span", "s", {"note": "ana@acme.example was cc'd"}, DataClass.PUBLIC, 30)
-    log.write("acme", "ana", "t3", "log", "q", {"question": "x"}, DataClass.RESTRICTED, 0)  # retain 0: not stored
+    log.write("acme", "ana", "t1", kind="log", name="q", body={"question": "mail ana@acme.example"},
+              cls=DataClass.INTERNAL, retain_days=1)
+    log.write("globex", "bo", "t2", kind="span", name="s", body={"note": "ana@acme.example was cc'd"},
+              cls=DataClass.PUBLIC, retain_days=30)
+    log.write("acme", "ana", "t3", kind="log", name="q", body={"question": "x"}, cls=DataClass.RESTRICTED,
+              retain_days=0)  # retain 0: not stored
     assert [e["trace_id"] for e in log.for_tenant("acme")] == ["t1"]
     assert [e["trace_id"] for e in log.for_tenant("globex", kind="span")] == ["t2"]
     assert len(log.search("ana@acme.example")) == 2
@@ -162,7 +165,7 @@ def test_erasure_removes_a_person_everywhere_and_a_search_proves_it(toy: Isolate
     for q in questions:
         toy.answer(q, "acme", "ana")
     toy.answer("How much is the Team plan?", "globex", "bo")
-    before = toy.search_everywhere("acme", "ana", [email, "Ana Lopez", "acme-u1"], questions)
+    before = toy.search_everywhere("acme", "ana", [email, "Ana Lopez", "acme-u1"], questions=questions)
     assert before["index"] > 0 and before["cache"] > 0 and before["ledger"] > 0
 
     report = toy.erase_user("acme", "ana", identifiers=[email, "Ana Lopez"], questions=questions)

@@ -91,7 +91,7 @@ def test_position_bias_verbosity_bias_and_agreement_arithmetic() -> None:
 @pytest.mark.server
 def test_real_judge_returns_schema_valid_scores(embedded: Any) -> None:
     s = judge.score("How much is the Team plan?", "The Team plan costs $24 per user per month.",
-                    "The Team plan costs $24 per user per month [1].", judge.DEFAULT_RUBRIC)
+                    "The Team plan costs $24 per user per month [1].", rubric=judge.DEFAULT_RUBRIC)
     assert set(s.scores) == set(judge.DEFAULT_RUBRIC.names)
     assert all(1 <= v <= 5 for v in s.scores.values())
     assert s.aggregate == pytest.approx(judge.DEFAULT_RUBRIC.aggregate(s.scores))
@@ -107,7 +107,7 @@ def test_real_judge_returns_schema_valid_scores(embedded: Any) -> None:
 @pytest.mark.server
 def test_real_pairwise_comparison_asks_both_orders(embedded: Any) -> None:
     c = judge.compare("How much is the Team plan?", "The Team plan costs $24 per user per month.",
-                      "$24 per user per month.", "It is free.")
+                      answer_a="$24 per user per month.", answer_b="It is free.")
     assert len(c.picks) == 2 and set(c.picks) <= {"a", "b"} and c.winner in ("a", "b", "tie")
     assert c.consistent == (c.winner != "tie")
     # the first pick names the first-shown answer exactly when picked_first says so

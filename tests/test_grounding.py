@@ -297,11 +297,11 @@ def test_self_consistency_samples_and_scores(embedded) -> None:
 
 
 def test_demo_widget_runs_headless_and_shows_each_puzzle() -> None:
-    from labkit.grounding.demo import PREDICT_CASES, GroundingCheck
+    from labkit.grounding.demo import PREDICT_CASES, GroundingDemo
 
     labelled = [{"context": CONTEXT, "question": "q", "answer": a, "supported": ok}
                 for a, ok in (("Team is $19 per user per month [1].", True), ("Team is $24 [1].", False))]
-    demo = GroundingCheck(PREDICT_CASES, labelled)
+    demo = GroundingDemo(PREDICT_CASES, labelled)
     views = {c["id"]: demo.view(c["id"], 0.5) for c in PREDICT_CASES}
     assert "numeric" in views[PREDICT_CASES[0]["id"]].flags
     assert list(views[PREDICT_CASES[1]["id"]].flags) == ["citation"]
@@ -310,4 +310,4 @@ def test_demo_widget_runs_headless_and_shows_each_puzzle() -> None:
     shown = demo.update()
     assert shown.case_id == PREDICT_CASES[0]["id"] and 0 <= shown.recall <= 1
     with pytest.raises(ValueError):
-        GroundingCheck([], labelled)
+        GroundingDemo([], labelled)

@@ -170,7 +170,7 @@ class Ticket(pydantic.BaseModel):
 @pytest.mark.server
 def test_structured_call_with_schema_mode_and_repair(embedded) -> None:
     msgs = [{"role": "user", "content": "Make a support ticket: 'CSV export fails since this morning.'"}]
-    r = structured_call(llm.client(), llm.model_for("chat"), msgs, Ticket, max_attempts=3, max_tokens=80,
+    r = structured_call(llm.client(), llm.model_for("chat"), msgs, schema=Ticket, max_attempts=3, max_tokens=80,
                         temperature=0)
     assert 1 <= r.attempts <= 3 and len(r.verdicts) == r.attempts == len(r.raw)
     assert r.schema_mode
@@ -179,11 +179,11 @@ def test_structured_call_with_schema_mode_and_repair(embedded) -> None:
     else:  # every attempt failed validation, and the loop stopped at its bound
         assert r.attempts == 3 and not any(v.allowed for v in r.verdicts)
     # Without schema mode a tiny model rarely writes valid JSON on its own; the loop still stops at the bound.
-    free = structured_call(llm.client(), llm.model_for("chat"), msgs, Ticket, max_attempts=2, schema_mode=False,
+    free = structured_call(llm.client(), llm.model_for("chat"), msgs, schema=Ticket, max_attempts=2, schema_mode=False,
                            max_tokens=60, temperature=0)
     assert free.attempts <= 2
     with pytest.raises(ValueError, match="max_attempts"):
-        structured_call(llm.client(), llm.model_for("chat"), msgs, Ticket, max_attempts=0)
+        structured_call(llm.client(), llm.model_for("chat"), msgs, schema=Ticket, max_attempts=0)
 
 
 @pytest.mark.server

@@ -570,7 +570,7 @@ def test_simulated_traffic_truth_matches_the_store(tmp_path: Path) -> None:
 
 
 def test_trace_explorer_widget_selects_clicks_and_checks(t) -> None:
-    from labkit.tracing.explorer import TraceExplorer
+    from labkit.tracing.demo import TraceDemo
 
     with tracing.span("client.ask", category="client") as rag_root:
         with tracing.span("rag.retrieve", category="retrieval"):
@@ -580,7 +580,7 @@ def test_trace_explorer_widget_selects_clicks_and_checks(t) -> None:
         with tracing.tool_span("lookup"):
             time.sleep(0.05)
     t.flush()
-    ex = TraceExplorer(t.store, {"rag": tracing.trace_id_of(rag_root), "agent": tracing.trace_id_of(agent_root)[:10]})
+    ex = TraceDemo(t.store, {"rag": tracing.trace_id_of(rag_root), "agent": tracing.trace_id_of(agent_root)[:10]})
     assert len(ex.rows.children) == 3 and ex.longest_leaf().category == "llm"
     assert ex.check_prediction("the model call") and "Right" in ex.feedback.value
     assert "Σ tokens × price" in ex.cost.value and "$" in ex.cost.value

@@ -169,7 +169,7 @@ def score_pairs(pairs: Sequence[CachePair], cache: SemanticCache | None = None) 
 
 
 def choose_threshold(scored: ScoredPairs, max_false_hit: float = 0.02, guarded: bool = True,
-                     grid: Iterable[float] | None = None) -> CacheEval:
+                     *, grid: Iterable[float] | None = None) -> CacheEval:
     """The threshold with the best hit rate whose false-hit rate is below ``max_false_hit``.
 
     Ties go to the higher threshold (the same hits with a wider safety margin).

@@ -84,7 +84,7 @@ class ExactCache:
     """
 
     def __init__(self, path: str | Path = ":memory:", ttl_s: float | None = None, max_entries: int = 10_000,
-                 clock: Clock = time.time) -> None:
+                 *, clock: Clock = time.time) -> None:
         _check_positive("ttl_s", ttl_s)
         if not isinstance(max_entries, int) or max_entries < 1:
             raise ValueError(f"max_entries must be an integer >= 1, got {max_entries!r}")
@@ -130,7 +130,7 @@ class ExactCache:
             self.stats.hits += 1
             return json.loads(row[0])
 
-    def put(self, model: str, messages: Sequence[Mapping[str, Any]], response: Any, namespace: str = "default",
+    def put(self, model: str, messages: Sequence[Mapping[str, Any]], response: Any, *, namespace: str = "default",
             **params: Any) -> str:
         """Store a response (anything JSON-serialisable) for a request; returns its key."""
         _check_namespace(namespace)

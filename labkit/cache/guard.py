@@ -131,7 +131,7 @@ class NearMissGuard:
     def __init__(self, terms: Mapping[str, Iterable[str]] | None = None,
                  contrasts: Sequence[Sequence[frozenset[str]]] | None = None,
                  objects: Iterable[str] | None = None,
-                 check_numbers: bool = True, check_negation: bool = True) -> None:
+                 *, check_numbers: bool = True, check_negation: bool = True) -> None:
         raw = DEFAULT_TERMS if terms is None else terms
         if isinstance(raw, (str, bytes)) or not isinstance(raw, Mapping):
             raise TypeError("terms must map a kind to a list of terms, e.g. {'plan': ['team plan|=Team']}")

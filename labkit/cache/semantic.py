@@ -99,7 +99,7 @@ class SemanticCache:
     """
 
     def __init__(self, path: str | Path = ":memory:", threshold: float = DEFAULT_THRESHOLD,
-                 ttl_s: float | None = None, max_entries: int = 10_000, clock: Clock = time.time,
+                 ttl_s: float | None = None, *, max_entries: int = 10_000, clock: Clock = time.time,
                  embedder: Embedder | None = None,
                  guard: NearMissGuard | Callable[[str, str], GuardVerdict] | None | str = "default",
                  candidates: int = 5, normalise: bool = True) -> None:
@@ -173,7 +173,7 @@ class SemanticCache:
         return self._shards[namespace]
 
     def put(self, question: str, answer: str, namespace: str = "default",
-            metadata: Mapping[str, Any] | None = None, vector: np.ndarray | None = None) -> int:
+            *, metadata: Mapping[str, Any] | None = None, vector: np.ndarray | None = None) -> int:
         """Cache an answer for a question.
 
         Args:
@@ -186,11 +186,11 @@ class SemanticCache:
         Returns:
             The entry's id.
         """
-        return self.put_many([question], [answer], namespace, [metadata or {}],
-                             None if vector is None else np.atleast_2d(vector))[0]
+        return self.put_many([question], [answer], namespace, metadata=[metadata or {}],
+                             vectors=None if vector is None else np.atleast_2d(vector))[0]
 
     def put_many(self, questions: Sequence[str], answers: Sequence[str], namespace: str = "default",
-                 metadata: Sequence[Mapping[str, Any]] | None = None,
+                 *, metadata: Sequence[Mapping[str, Any]] | None = None,
                  vectors: np.ndarray | None = None) -> list[int]:
         """Cache many answers at once (one embedding batch, one transaction). Returns their ids."""
         _check_namespace(namespace)
@@ -261,7 +261,7 @@ class SemanticCache:
 
     # -- lookup ----------------------------------------------------------------------------
     def lookup(self, question: str, namespace: str = "default", vector: np.ndarray | None = None,
-               threshold: float | None = None) -> SemanticLookup:
+               *, threshold: float | None = None) -> SemanticLookup:
         """Find a cached answer for a question asked in one namespace.
 
         Args:

@@ -77,7 +77,7 @@ class FaultProxy(LocalProxy):
     """
 
     def __init__(self, upstream: str, schedule: FaultSchedule, timeout_hold_s: float = 3.0,
-                 on_fault: Callable[[str, float], None] | None = None) -> None:
+                 *, on_fault: Callable[[str, float], None] | None = None) -> None:
         parts = urlsplit(upstream)
         if parts.scheme != "http" or not parts.hostname or not parts.port:
             raise ValueError(f"upstream must look like http://127.0.0.1:PORT, got {upstream!r}")

@@ -231,7 +231,7 @@ class CapstoneService:
         clock_ns: the run's :class:`ServingClock` (virtual ns since the epoch; the week starts at ``START``).
     """
 
-    def __init__(self, cfg: CapstoneConfig, rag: Any, base_url: str, defects: Defects, workdir: Path,
+    def __init__(self, cfg: CapstoneConfig, rag: Any, base_url: str, *, defects: Defects, workdir: Path,
                  clock_ns: Any) -> None:
         from labkit import budget, cache, guardrails, llm
 
@@ -435,7 +435,7 @@ def default_dir(seed: int, scale: float, days: float) -> Path:
 
 
 def run(cfg: CapstoneConfig | None = None, out_dir: str | Path | None = None, reuse: bool = True,
-        progress: bool = True, on_outcome: Callable[[Outcome], None] | None = None,
+        *, progress: bool = True, on_outcome: Callable[[Outcome], None] | None = None,
         windows: list[FaultWindow] | None = None) -> RunResult:
     """Serve a simulated week and write everything to ``out_dir``.
 
@@ -478,7 +478,7 @@ def run(cfg: CapstoneConfig | None = None, out_dir: str | Path | None = None, re
     outcomes: list[Outcome] = []
     proxy = FaultProxy(upstream, FaultSchedule(windows), timeout_hold_s=cfg.client_timeout_s + 1.0).start()
     try:
-        service = CapstoneService(cfg, rag, proxy.url, defects, out, clock)
+        service = CapstoneService(cfg, rag, proxy.url, defects=defects, workdir=out, clock_ns=clock)
         service.input_layer.warm_up()
         bar = _progress(len(requests), progress)
         for req, route in zip(requests, routes, strict=True):

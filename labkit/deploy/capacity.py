@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 HOURS_PER_MONTH = 730.0
 
 
-def cost_per_1k_hosted(input_tokens: float, output_tokens: float, input_usd_per_m: float,
+def cost_per_1k_hosted(input_tokens: float, output_tokens: float, *, input_usd_per_m: float,
                        output_usd_per_m: float) -> float:
     """USD per 1,000 requests when paying per token.
 
@@ -64,7 +64,7 @@ class CapacityPlan:
 
 
 def plan_capacity(curve: Sequence[LoadResult], target_rps: float, p95_target_s: float,
-                  headroom: float = 0.7) -> CapacityPlan:
+                  *, headroom: float = 0.7) -> CapacityPlan:
     """Replicas needed for a target load, from a load curve measured on one replica.
 
     The operating point is the measured concurrency with the highest throughput whose p95 stays
@@ -131,7 +131,7 @@ def _exact_break_even(per_request: float, usd_per_hour: float, replica_rps: floa
     return max(lower, crossing) if crossing <= k * carry else k * carry
 
 
-def break_even(input_tokens: float, output_tokens: float, input_usd_per_m: float, output_usd_per_m: float,
+def break_even(input_tokens: float, output_tokens: float, *, input_usd_per_m: float, output_usd_per_m: float,
                usd_per_hour: float, replica_rps: float, min_replicas: int = 1, peak_to_mean: float = 2.0,
                volumes: Sequence[float] | None = None) -> BreakEven:
     """Where paying per machine-hour becomes cheaper than paying per token.
@@ -155,7 +155,8 @@ def break_even(input_tokens: float, output_tokens: float, input_usd_per_m: float
     """
     if replica_rps <= 0 or usd_per_hour < 0 or min_replicas < 1 or peak_to_mean < 1:
         raise ValueError("need replica_rps > 0, usd_per_hour >= 0, min_replicas >= 1 and peak_to_mean >= 1")
-    per_request = cost_per_1k_hosted(input_tokens, output_tokens, input_usd_per_m, output_usd_per_m) / 1000
+    per_request = cost_per_1k_hosted(input_tokens, output_tokens, input_usd_per_m=input_usd_per_m,
+                                output_usd_per_m=output_usd_per_m) / 1000
     if volumes is None:
         volumes = [10 ** (3 + i * 0.02) for i in range(0, 351)]
     vols = sorted(float(v) for v in volumes)

@@ -206,7 +206,7 @@ class FallbackChain:
     """
 
     def __init__(self, providers: Sequence[Provider], retry: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep, seed: int = 0) -> None:
+                 sleep: Callable[[float], None] = time.sleep, *, seed: int = 0) -> None:
         if not providers:
             raise ValueError("a fallback chain needs at least one provider")
         names = [p.name for p in providers]

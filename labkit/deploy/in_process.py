@@ -25,7 +25,7 @@ class InProcessModel:
     """
 
     def __init__(self, model_path: str | None = None, n_ctx: int = 2048, n_threads: int | None = None,
-                 n_parallel: int = 1) -> None:
+                 *, n_parallel: int = 1) -> None:
         import xllamacpp
 
         from labkit.llm import registry

@@ -40,7 +40,7 @@ class StreamTiming:
         return (self.output_tokens - 1) / gen if self.output_tokens > 1 and gen > 0 else math.nan
 
 
-def time_stream(client: Any, model: str, messages: list[dict[str, str]], max_tokens: int = 64,
+def time_stream(client: Any, model: str, messages: list[dict[str, str]], *, max_tokens: int = 64,
                 **kwargs: Any) -> StreamTiming:
     """Stream one chat completion and time it.
 
@@ -251,7 +251,7 @@ class DeploymentReport:
 
 
 def measure_deployment(name: str, stream: Callable[[], StreamTiming], call: Callable[[int], int],
-                       cold_start_s: float, memory_mb: float, levels: Sequence[int] = (1, 4), requests: int = 4,
+                       *, cold_start_s: float, memory_mb: float, levels: Sequence[int] = (1, 4), requests: int = 4,
                        streams: int = 2, note: str = "") -> DeploymentReport:
     """Measure one deployment: ``streams`` timed streams (median TTFT and tokens/s), then a load test per level.
 

@@ -85,7 +85,7 @@ class StubEndpoint:
     """
 
     def __init__(self, behaviour: str | Sequence[str] | Callable[[int], str] = "ok", ttft_s: float = 0.0,
-                 tokens_per_s: float | None = None, output_tokens: int = 16, retry_after: float | None = None,
+                 tokens_per_s: float | None = None, *, output_tokens: int = 16, retry_after: float | None = None,
                  hang_s: float = 30.0, rate_limit_rpm: int | None = None, model: str = "stub-model") -> None:
         for b in ([behaviour] if isinstance(behaviour, str) else behaviour if not callable(behaviour) else []):
             if b not in _BEHAVIOURS:

@@ -44,7 +44,7 @@ class Detector(Protocol):
     def rule(self) -> str: ...
 
 
-def psi(reference: np.ndarray, current: np.ndarray, bins: int = 10, eps: float = 1e-4) -> float:
+def psi(reference: np.ndarray, current: np.ndarray, bins: int = 10, *, eps: float = 1e-4) -> float:
     """Population stability index of ``current`` against ``reference``.
 
     Bins are the reference's quantiles (so each holds ~1/bins of the reference); values outside its range
@@ -119,7 +119,7 @@ def _subsample(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     return x if len(x) <= n else x[rng.choice(len(x), n, replace=False)]
 
 
-def mmd_permutation_test(x: np.ndarray, y: np.ndarray, permutations: int = 500, bandwidth: float | None = None,
+def mmd_permutation_test(x: np.ndarray, y: np.ndarray, permutations: int = 500, *, bandwidth: float | None = None,
                          seed: int = 0, stop_above: float | None = None) -> tuple[float, float, float]:
     """Maximum mean discrepancy between samples ``x`` and ``y`` with an RBF kernel, and its permutation p-value.
 
@@ -194,7 +194,8 @@ class MMD:
 
         def score(window: np.ndarray) -> Score:
             win = _subsample(np.asarray(window, dtype=np.float64), self.max_window, np.random.default_rng(self.seed))
-            stat, p, _ = mmd_permutation_test(ref, win, self.permutations, bandwidth, self.seed, stop_above=self.alpha)
+            stat, p, _ = mmd_permutation_test(ref, win, self.permutations, bandwidth=bandwidth, seed=self.seed,
+                                        stop_above=self.alpha)
             return Score(stat, p, p < self.alpha)
 
         return score
@@ -216,7 +217,7 @@ def _auc(scores: np.ndarray, positive: np.ndarray) -> float:
     return float((ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
-def domain_classifier_auc(reference: np.ndarray, window: np.ndarray, folds: int = 3, ridge: float = 1.0,
+def domain_classifier_auc(reference: np.ndarray, window: np.ndarray, folds: int = 3, *, ridge: float = 1.0,
                           seed: int = 0) -> float:
     """Cross-validated ROC AUC of a linear classifier that tells ``window`` rows from ``reference`` rows.
 
@@ -287,7 +288,7 @@ class DomainClassifier:
 
         def score(window: np.ndarray) -> Score:
             win = _subsample(np.asarray(window, dtype=np.float64), self.max_window, np.random.default_rng(self.seed))
-            auc = domain_classifier_auc(ref_p, (win - mu) @ basis, self.folds, self.ridge, self.seed)
+            auc = domain_classifier_auc(ref_p, (win - mu) @ basis, self.folds, ridge=self.ridge, seed=self.seed)
             return Score(auc, None, auc > self.threshold)
 
         return score

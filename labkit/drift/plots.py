@@ -11,7 +11,7 @@ from labkit.drift.windows import Trace
 
 
 def plot_traces(traces: dict[str, Trace], onset: float | None = None, names: Sequence[str] | None = None,
-                title: str = "") -> Any:
+                *, title: str = "") -> Any:
     """One small panel per detector: its statistic over the week, the alerts (red), the reference window
     (blue), nights (grey) and the drift onset (dashed). Detectors with a threshold on the statistic (PSI,
     AUC) show it as a dotted line; tests (KS, MMD) alert on their p-value, given in the panel title.

@@ -34,7 +34,7 @@ class SkewReport:
 
 
 def check_serving(store: LineageStore | dict[str, Any], embedder: Embedder, chunker: str | None = None,
-                  min_cosine: float = 0.999) -> SkewReport:
+                  *, min_cosine: float = 0.999) -> SkewReport:
     """Fail loudly, at start-up, if queries would be embedded differently from the index.
 
     Checks (all of them, reporting every failure at once):
@@ -101,7 +101,7 @@ class RecallResult:
         return len(self.hits)
 
 
-def retrieval_recall(index: Any, questions: Sequence[dict[str, Any]], embedder: Embedder, k: int = 3,
+def retrieval_recall(index: Any, questions: Sequence[dict[str, Any]], embedder: Embedder, *, k: int = 3,
                      mode: str = "dense") -> RecallResult:
     """Share of questions for which at least one expected document is among the top ``k`` retrieved.
 

@@ -95,7 +95,7 @@ def _score_windows(detector: Detector, ref: np.ndarray, values: np.ndarray, orde
         pval[i] = np.nan if s.p_value is None else s.p_value
 
 
-def monitor(hours: np.ndarray, values: np.ndarray, detector: Detector, reference: tuple[float, float] = (0.0, 48.0),
+def monitor(hours: np.ndarray, values: np.ndarray, detector: Detector, *, reference: tuple[float, float] = (0.0, 48.0),
             window_hours: float = 6.0, step_hours: float = 1.0, start: float | None = None, end: float | None = None,
             min_samples: int = 50, patience: int = 1, feature: str = "", window_requests: int | None = None) -> Trace:
     """Compare sliding windows of traffic with a reference window.

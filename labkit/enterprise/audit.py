@@ -86,7 +86,7 @@ class Verification:
     reason: str = ""
 
 
-def entry_digest(key: bytes, prev_hash: str, seq: int, ts: float, actor: str, tenant: str, action: str,
+def entry_digest(key: bytes, prev_hash: str, *, seq: int, ts: float, actor: str, tenant: str, action: str,
                  resource: str, details: str) -> str:
     """The keyed digest of one entry: HMAC-SHA256 over its fields and the previous entry's digest.
 
@@ -137,7 +137,7 @@ class AuditLog:
     """
 
     def __init__(self, path: str | Path = ":memory:", keystore: str | Path | None = None,
-                 clock: Callable[[], float] = time.time, redact: bool = True, key: bytes | str | None = None,
+                 clock: Callable[[], float] = time.time, *, redact: bool = True, key: bytes | str | None = None,
                  key_file: str | Path | None = None) -> None:
         if not callable(clock):
             raise TypeError("clock must be a callable returning seconds, e.g. time.time")
@@ -228,7 +228,7 @@ class AuditLog:
             return [self._clean(v) for v in value]
         return value
 
-    def append(self, action: str, actor: str, tenant: str, resource: str = "",
+    def append(self, action: str, actor: str, tenant: str, *, resource: str = "",
                details: dict[str, Any] | None = None, subject: str | None = None) -> AuditEntry:
         """Add an entry.
 
@@ -266,7 +266,7 @@ class AuditLog:
                 last = self._conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
                 ts = float(self.clock())
-                digest = entry_digest(self._key, prev, seq, ts, stored_actor, tenant, action, resource, body)
+                digest = entry_digest(self._key, prev, seq=seq, ts=ts, actor=stored_actor, tenant=tenant, action=action, resource=resource, details=body)
                 self._conn.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?)",
                                    (seq, ts, stored_actor, tenant, action, resource, body, prev, digest))
                 self._conn.execute("COMMIT")
@@ -323,8 +323,8 @@ class AuditLog:
                 return Verification(False, len(rows), expected_seq, f"entry {expected_seq} is missing (next is {seq})")
             if prev_hash != prev:
                 return Verification(False, len(rows), seq, f"entry {seq} does not link to entry {seq - 1}")
-            if not hmac.compare_digest(entry_digest(self._key, prev_hash, seq, ts, actor, tenant, action, resource,
-                                                    details), digest):
+            if not hmac.compare_digest(entry_digest(self._key, prev_hash, seq=seq, ts=ts, actor=actor, tenant=tenant, action=action, resource=resource,
+                                                    details=details), digest):
                 return Verification(False, len(rows), seq, f"entry {seq} was changed after it was written, or was "
                                                            "not written with this log's key")
             prev, expected_seq = digest, seq + 1

@@ -109,7 +109,7 @@ class RequestLog:
             "CREATE INDEX IF NOT EXISTS events_tenant ON events (tenant, user);"
         )
 
-    def write(self, tenant: str, user: str, trace_id: str, kind: str, name: str, body: dict[str, Any],
+    def write(self, tenant: str, user: str, trace_id: str, *, kind: str, name: str, body: dict[str, Any],
               cls: DataClass, retain_days: int) -> None:
         """Store one log entry (``kind="log"``) or span (``kind="span"``); ``retain_days=0`` stores nothing."""
         check_tenant(tenant)
@@ -213,7 +213,7 @@ class IsolatedRag:
     """
 
     def __init__(self, documents: list[dict[str, Any]] | None = None, config: Any = None,
-                 policy: EgressPolicy | None = None, cache: Any = None, log: RequestLog | None = None,
+                 policy: EgressPolicy | None = None, *, cache: Any = None, log: RequestLog | None = None,
                  audit: AuditLog | None = None, workdir: str | Path | None = None, app: Any = None,
                  lineage: Any = None, traces: Any = None, stores: Mapping[str, Erasable] | None = None) -> None:
         from labkit.rag import RagConfig
@@ -252,7 +252,7 @@ class IsolatedRag:
         _check_documents(documents)
         previous = self.app.index.path if self.app is not None else None
         path = self.workdir / f"index-{uuid.uuid4().hex[:12]}.sqlite"
-        Index.build(documents, path, self.config.chunk_words, self.config.overlap_words,
+        Index.build(documents, path, chunk_words=self.config.chunk_words, overlap_words=self.config.overlap_words,
                     embedder=_reusing_embedder(previous))
         self.app = RagApp(documents, self.config, index_path=path)
         if previous is not None and self._own_index:
@@ -342,13 +342,15 @@ class IsolatedRag:
                                              "cached_from": cached.get("request_id") if cached else None})
         latency = time.perf_counter() - t0
         keep = self.policy.retain_days(cls)
-        self.log.write(tenant, user, trace_id, "span", "rag.retrieve",
-                       {"duration_s": round(t_retrieved - t0, 4), "hits": [h.document_id for h in hits]}, cls, keep)
-        self.log.write(tenant, user, trace_id, "span", "rag.generate",
-                       {"duration_s": round(latency - (t_retrieved - t0), 4), "cached": cached is not None}, cls, keep)
-        self.log.write(tenant, user, trace_id, "log", "rag.answer",
-                       {"question": self.policy.loggable(question, cls), "answer": self.policy.loggable(text, cls),
-                        "retrieved_ids": ids}, cls, keep)
+        self.log.write(tenant, user, trace_id, kind="span", name="rag.retrieve",
+                       body={"duration_s": round(t_retrieved - t0, 4), "hits": [h.document_id for h in hits]},
+                       cls=cls, retain_days=keep)
+        self.log.write(tenant, user, trace_id, kind="span", name="rag.generate",
+                       body={"duration_s": round(latency - (t_retrieved - t0), 4), "cached": cached is not None},
+                       cls=cls, retain_days=keep)
+        self.log.write(tenant, user, trace_id, kind="log", name="rag.answer",
+                       body={"question": self.policy.loggable(question, cls), "answer": self.policy.loggable(text, cls),
+                             "retrieved_ids": ids}, cls=cls, retain_days=keep)
         self.audit.append("rag.answer", actor=user, tenant=tenant, resource=self._audit_resource(ids),
                           details={"data_class": cls.label, "cached": cached is not None, "trace_id": trace_id})
         return TenantAnswer(text, tenant, user, cls, cached is not None, ids, citations, trace_id, latency)
@@ -360,7 +362,7 @@ class IsolatedRag:
                 for i in document_ids]
 
     # ------------------------------------------------------------ erasure
-    def erase_user(self, tenant: str, user: str, identifiers: Iterable[str] = (),
+    def erase_user(self, tenant: str, user: str, identifiers: Iterable[str] = (), *,
                    questions: Iterable[str] = ()) -> ErasureReport:
         """Delete a person's data from every store, then search every store to prove it is gone.
 
@@ -411,7 +413,7 @@ class IsolatedRag:
         self.audit.append("user.erased", actor="svc:erasure", tenant=tenant,
                           details={"removed": {k: v.total for k, v in removed.items()}})
         report = ErasureReport(tenant, user, removed)
-        report.remaining = self.search_everywhere(tenant, user, terms, questions)
+        report.remaining = self.search_everywhere(tenant, user, terms, questions=questions)
         return report
 
     def _trace_store(self) -> Any:
@@ -426,7 +428,7 @@ class IsolatedRag:
         active.flush()
         return active.store
 
-    def search_everywhere(self, tenant: str, user: str, terms: Sequence[str],
+    def search_everywhere(self, tenant: str, user: str, terms: Sequence[str], *,
                           questions: Iterable[str] = ()) -> dict[str, int]:
         """Per store, how many records still mention the person: the check after an erasure (all 0).
 

@@ -14,7 +14,7 @@ The pieces, one module each:
 * :mod:`~labkit.evals.stats` — ``bootstrap_ci``, ``paired_test``, ``unpaired_test``, ``gate``, ``cohen_kappa``.
 * :mod:`~labkit.evals.online` — stable request sampling and daily scores with intervals.
 * :mod:`~labkit.evals.plots` — metrics with intervals, per question kind, per day.
-* :mod:`~labkit.evals.playground` — rubric weight sliders over judged answers (the LLM-as-judge demo).
+* :mod:`~labkit.evals.demo` — :class:`JudgeDemo`, rubric weight sliders over judged answers (the LLM-as-judge demo).
 
     >>> from labkit import data, evals
     >>> from labkit.rag import RagApp
@@ -25,10 +25,11 @@ The pieces, one module each:
 """
 
 from labkit.evals import judge, metrics, online, stats
+from labkit.evals.demo import DEMO_RUBRIC, JudgeDemo
 from labkit.evals.judge import DEFAULT_RUBRIC, Criterion, JudgeScore, Rubric
 from labkit.evals.runs import Run, RunRow, RunStore, compare, run
 from labkit.evals.stats import GateResult, Interval, bootstrap_ci, cohen_kappa, paired_test
 
-__all__ = ["DEFAULT_RUBRIC", "Criterion", "GateResult", "Interval", "JudgeScore", "Rubric", "Run", "RunRow",
+__all__ = ["DEFAULT_RUBRIC", "DEMO_RUBRIC", "Criterion", "GateResult", "Interval", "JudgeDemo", "JudgeScore", "Rubric", "Run", "RunRow",
            "RunStore", "bootstrap_ci", "cohen_kappa", "compare", "judge", "metrics", "online", "paired_test", "run",
            "stats"]

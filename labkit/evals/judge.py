@@ -240,7 +240,7 @@ def _digit_expectations(content: str, tokens: Sequence[Any], names: Sequence[str
     return {n: sum(d * p for d, p in ps.items()) for n, ps in dist.items()} or None
 
 
-def score(question: str, context: str, answer: str, rubric: Rubric = DEFAULT_RUBRIC, *,
+def score(question: str, context: str, answer: str, *, rubric: Rubric = DEFAULT_RUBRIC,
           reference: str | None = None, client: Any = None, model: str | None = None,
           use_logprobs: bool = True, max_tokens: int = 96) -> JudgeScore:
     """Ask the judge to score one answer on every criterion of a rubric.
@@ -300,7 +300,7 @@ def _parse_scores(raw: str, rubric: Rubric) -> dict[str, int]:
     return {n: int(data[n]) for n in rubric.names}
 
 
-def map_parallel(fn: Callable[[Any], Any], items: Sequence[Any], workers: int = 4, progress: bool = False,
+def map_parallel(fn: Callable[[Any], Any], items: Sequence[Any], workers: int = 4, *, progress: bool = False,
                  desc: str = "judging") -> list[Any]:
     """``[fn(x) for x in items]`` with ``workers`` requests in flight (the server batches them), in order."""
     if workers < 1:
@@ -338,9 +338,9 @@ def score_many(items: Sequence[Mapping[str, str]], rubric: Rubric = DEFAULT_RUBR
         if missing:
             raise ValueError(f"item {n} lacks {missing}")
     client, model = _judge_target(client, model)
-    return map_parallel(lambda it: score(it["question"], it["context"], it["answer"], rubric,
+    return map_parallel(lambda it: score(it["question"], it["context"], it["answer"], rubric=rubric,
                                          reference=it.get("reference"), client=client, model=model,
-                                         use_logprobs=use_logprobs), items, workers, progress)
+                                         use_logprobs=use_logprobs), items, workers, progress=progress)
 
 
 PAIR_SYSTEM = ("You compare two answers from a customer-support assistant to the same question, using the "
@@ -389,7 +389,7 @@ def _pick(question: str, context: str, first: str, second: str, rubric: Rubric, 
     return int(better)
 
 
-def compare(question: str, context: str, answer_a: str, answer_b: str, rubric: Rubric = DEFAULT_RUBRIC, *,
+def compare(question: str, context: str, *, answer_a: str, answer_b: str, rubric: Rubric = DEFAULT_RUBRIC,
             swap: bool = True, client: Any = None, model: str | None = None) -> Comparison:
     """Ask the judge which of two answers is better, in both orders when ``swap`` is set.
 
@@ -477,7 +477,7 @@ class VerbosityBias:
 
 
 def verbosity_bias(originals: Sequence[JudgeScore], padded: Sequence[JudgeScore], use_expected: bool = False,
-                   rubric: Rubric | None = None) -> VerbosityBias:
+                   *, rubric: Rubric | None = None) -> VerbosityBias:
     """Measure verbosity bias from scores of the same answers with and without padding.
 
     Args:

@@ -37,7 +37,7 @@ def in_sample(key: str, rate: float, salt: str = "labkit") -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < rate
 
 
-def sample(items: Sequence[T], rate: float, key: Callable[[T], Any] | None = None, salt: str = "labkit") -> list[T]:
+def sample(items: Sequence[T], rate: float, key: Callable[[T], Any] | None = None, *, salt: str = "labkit") -> list[T]:
     """The items whose key falls in a ``rate`` sample (see :func:`in_sample`), in their original order.
 
     Args:
@@ -75,7 +75,7 @@ def _day(t: Any) -> dt.date:
 
 
 def daily_scores(times: Sequence[Any], scores: Sequence[float], confidence: float = 0.95,
-                 min_n: int = 1, seed: int = 0) -> list[DailyScore]:
+                 *, min_n: int = 1, seed: int = 0) -> list[DailyScore]:
     """Group judged requests by day and give each day's mean score with a bootstrap interval.
 
     Args:

@@ -23,7 +23,7 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
 
 
 def plot_intervals(intervals: Mapping[str, Interval], ax: Axes | None = None, title: str = "",
-                   xlabel: str = "score", xlim: tuple[float, float] | None = (0, 1)) -> Axes:
+                   *, xlabel: str = "score", xlim: tuple[float, float] | None = (0, 1)) -> Axes:
     """One horizontal point-and-interval line per label (e.g. per metric or per variant).
 
     Args:
@@ -50,7 +50,7 @@ def plot_intervals(intervals: Mapping[str, Interval], ax: Axes | None = None, ti
     return ax
 
 
-def plot_by_kind(run: Run, metrics: Sequence[str], ax: Axes | None = None, title: str | None = None) -> Axes:
+def plot_by_kind(run: Run, metrics: Sequence[str], ax: Axes | None = None, *, title: str | None = None) -> Axes:
     """Grouped bars: each metric per question kind, with 95 % bootstrap intervals as error bars.
 
     Args:
@@ -81,7 +81,7 @@ def plot_by_kind(run: Run, metrics: Sequence[str], ax: Axes | None = None, title
 
 
 def plot_daily(series: Mapping[str, Sequence[DailyScore]], ax: Axes | None = None, title: str = "",
-               ylabel: str = "daily score") -> Axes:
+               *, ylabel: str = "daily score") -> Axes:
     """Daily scores with their intervals, one line per series (e.g. per A/B arm).
 
     Args:

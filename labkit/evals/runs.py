@@ -147,7 +147,7 @@ class Run:
         return out
 
     def metrics(self, metrics: Sequence[str] | None = None, kind: str | Sequence[str] | None = None,
-                confidence: float = 0.95, seed: int = 0) -> dict[str, Interval]:
+                confidence: float = 0.95, *, seed: int = 0) -> dict[str, Interval]:
         """Mean of each metric with a bootstrap interval.
 
         Args:

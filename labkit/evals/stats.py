@@ -82,7 +82,7 @@ def _statistic(stat: str | Statistic) -> Statistic:
 
 
 def bootstrap_ci(values: Iterable[float | int | bool], statistic: str | Statistic = "mean", confidence: float = 0.95,
-                 n_resamples: int = 2000, seed: int = 0) -> Interval:
+                 *, n_resamples: int = 2000, seed: int = 0) -> Interval:
     """Percentile bootstrap confidence interval of a statistic.
 
     Args:
@@ -164,7 +164,7 @@ class PairedTest(_Difference):
                 f"tied on {self.ties})")
 
 
-def paired_test(a: Sequence[float], b: Sequence[float], confidence: float = 0.95, n_resamples: int = 10000,
+def paired_test(a: Sequence[float], b: Sequence[float], confidence: float = 0.95, *, n_resamples: int = 10000,
                 seed: int = 0) -> PairedTest:
     """Compare variant B with variant A on the same items (same order).
 
@@ -210,7 +210,7 @@ class UnpairedTest(_Difference):
         return f"{self._head()} (n_a={self.n_a}, n_b={self.n_b})"
 
 
-def unpaired_test(a: Sequence[float], b: Sequence[float], confidence: float = 0.95, n_resamples: int = 10000,
+def unpaired_test(a: Sequence[float], b: Sequence[float], confidence: float = 0.95, *, n_resamples: int = 10000,
                   seed: int = 0) -> UnpairedTest:
     """Compare the means of two independent samples: bootstrap interval of the difference, permutation p-value.
 
@@ -341,10 +341,10 @@ def gate_check(metric: str, baseline: Sequence[float], candidate: Sequence[float
     sign = -1.0 if lower_is_better else 1.0
     test: PairedTest | UnpairedTest
     if paired:
-        test = paired_test(baseline, candidate, confidence, n_resamples, seed)
+        test = paired_test(baseline, candidate, confidence, n_resamples=n_resamples, seed=seed)
         n = test.n
     else:
-        test = unpaired_test(baseline, candidate, confidence, n_resamples, seed)
+        test = unpaired_test(baseline, candidate, confidence, n_resamples=n_resamples, seed=seed)
         n = min(test.n_a, test.n_b)
     diff, ends = sign * test.diff, sorted((sign * test.low, sign * test.high))
     if ends[1] < -max_drop:
@@ -384,7 +384,7 @@ def gate(baseline: Mapping[str, Sequence[float]], candidate: Mapping[str, Sequen
 
 
 def cohen_kappa(a: Sequence[Any], b: Sequence[Any], weights: str | None = None,
-                labels: Sequence[Any] | None = None) -> float:
+                *, labels: Sequence[Any] | None = None) -> float:
     """Cohen's kappa: agreement between two raters beyond what chance would give.
 
     ``kappa = (p_observed - p_chance) / (1 - p_chance)``: 1 is perfect agreement, 0 is what two raters

@@ -83,7 +83,7 @@ def _simulate_request(t: Any, clock: Any, rng: random.Random, kind: str | None, 
     return (cursor + 300_000 - now) / 1e6
 
 
-def simulate_traffic(t: Any, clock: Any, n: int, error_rate: float = 0.0, kind: str | None = None,
+def simulate_traffic(t: Any, clock: Any, n: int, *, error_rate: float = 0.0, kind: str | None = None,
                      seed: int = 0) -> dict[str, float]:
     """Record ``n`` simulated RAG requests (parameters in ``SIM``) with a tracer on a virtual clock.
 

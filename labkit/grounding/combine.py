@@ -79,7 +79,7 @@ class LogisticCombiner:
 
     @classmethod
     def fit(cls, results: Sequence[Mapping[str, DetectorResult]], labels: Sequence[bool],
-            names: Sequence[str] | None = None, c: float = 1.0) -> LogisticCombiner:
+            names: Sequence[str] | None = None, *, c: float = 1.0) -> LogisticCombiner:
         """Fit on a train split.
 
         Args:
@@ -136,10 +136,10 @@ def fit_default(c: float = 1.0) -> LogisticCombiner:
         The fitted combiner (its weights rounded to 4 places, as shipped).
     """
     from labkit import data
-    from labkit.grounding import run_detectors
+    from labkit.grounding.score import run_detectors  # score imports combine: import here, not at the top
 
     rows = data.records("grounding_labels", "train")
-    results = [run_detectors(r["context"], r["question"], r["answer"], list(DEFAULT_DETECTORS)) for r in rows]
+    results = [run_detectors(r["context"], r["question"], r["answer"], detectors=list(DEFAULT_DETECTORS)) for r in rows]
     model = LogisticCombiner.fit(results, [bool(r["supported"]) for r in rows], DEFAULT_DETECTORS, c=c)
     return LogisticCombiner(model.names, [round(v, 4) for v in model.coef], round(model.intercept, 4), model.n_train)
 

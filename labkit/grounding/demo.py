@@ -1,7 +1,7 @@
 """The grounding_check demo: pick an answer, see each detector's verdict and reasons, slide the threshold.
 
 Kept here (not in the notebook) so the widget logic is testable and the notebook cells stay short.
-``GroundingCheck.update()`` recomputes and returns what it displayed, so the demo also runs headless.
+``GroundingDemo.update()`` recomputes and returns what it displayed, so the demo also runs headless.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from labkit import grounding
 from labkit.grounding import combine, evaluate
+from labkit.grounding.score import DEFAULT_THRESHOLD, support_score
 
 SSO_CONTEXT = ("[1] Single sign-on (SAML) is not included in the Starter plan. It is included in Business and "
                "Enterprise.\n\n[2] | Plan | Requests per minute | |---|---| | Free | 60 | | Starter | 120 | "
@@ -47,7 +47,7 @@ class View:
     lines: list[str] = field(default_factory=list)
 
 
-class GroundingCheck:
+class GroundingDemo:
     """Widgets for the demo.
 
     Args:
@@ -60,24 +60,24 @@ class GroundingCheck:
             raise ValueError("need at least one case and one labelled row")
         self.cases = {c["id"]: c for c in cases}
         self.labels = np.array([bool(r["supported"]) for r in labelled])
-        self.scores = np.array([grounding.support_score(r["context"], r["question"], r["answer"]).score
+        self.scores = np.array([support_score(r["context"], r["question"], r["answer"]).score
                                 for r in labelled])
         import ipywidgets as w
 
         self.picker = w.Dropdown(options=list(self.cases), description="answer", layout=w.Layout(width="95%"))
-        self.threshold = w.FloatSlider(value=grounding.DEFAULT_THRESHOLD, min=0.0, max=1.0, step=0.05,
+        self.threshold = w.FloatSlider(value=DEFAULT_THRESHOLD, min=0.0, max=1.0, step=0.05,
                                        description="threshold", continuous_update=False)
         self.reveal = w.Checkbox(value=False, description="show detector verdicts (predict first!)")
         self.out = w.Output()
         for control in (self.picker, self.threshold, self.reveal):
             control.observe(lambda _change: self.update(), names="value")
-        self.box = w.VBox([self.picker, self.threshold, self.reveal, self.out])
+        self.widget = w.VBox([self.picker, self.threshold, self.reveal, self.out])
 
     def view(self, case_id: str | None = None, threshold: float | None = None) -> View:
         """Compute what the demo shows, without touching the widgets."""
         case = self.cases[case_id or self.picker.value]
         cut = self.threshold.value if threshold is None else threshold
-        r = grounding.support_score(case["context"], case["question"], case["answer"], threshold=cut)
+        r = support_score(case["context"], case["question"], case["answer"], threshold=cut)
         rule = combine.fixed_rule(r.per_detector)
         pt = evaluate.threshold_curve(self.scores, self.labels, [cut])[0]
         flags = {n: d.reasons() for n, d in r.per_detector.items() if d.reasons()}

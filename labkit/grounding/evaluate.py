@@ -49,8 +49,8 @@ def auroc(scores: Sequence[float] | np.ndarray, labels: Sequence[bool] | np.ndar
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def auroc_ci(scores: Sequence[float] | np.ndarray, labels: Sequence[bool] | np.ndarray, n_boot: int = 1000, seed: int = 0,
-             level: float = 0.95) -> tuple[float, float, float]:
+def auroc_ci(scores: Sequence[float] | np.ndarray, labels: Sequence[bool] | np.ndarray, n_boot: int = 1000, *,
+             seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
     """AUROC with a percentile bootstrap interval (resampling answers with replacement).
 
     Returns:
@@ -211,8 +211,8 @@ class ScoreReport:
                 "AP (unsupported)": round(self.average_precision, 3), "applicable": round(self.applicable, 2)}
 
 
-def report(name: str, scores: Sequence[float] | np.ndarray, labels: Sequence[bool] | np.ndarray, applicable: float = 1.0,
-           n_boot: int = 500, seed: int = 0) -> ScoreReport:
+def report(name: str, scores: Sequence[float] | np.ndarray, labels: Sequence[bool] | np.ndarray, *,
+           applicable: float = 1.0, n_boot: int = 500, seed: int = 0) -> ScoreReport:
     """A :class:`ScoreReport` for one scorer."""
     a, lo, hi = auroc_ci(scores, labels, n_boot=n_boot, seed=seed)
     return ScoreReport(name, a, lo, hi, max(a, 1 - a), average_precision(scores, labels), applicable)

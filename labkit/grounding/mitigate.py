@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.grounding import DEFAULT_THRESHOLD, GroundingResult, format_sources, support_score
+from labkit.grounding.score import DEFAULT_THRESHOLD, GroundingResult, format_sources, support_score
 
 IDK = "I don't know"
 REFUSAL = "I don't know: the sources I have do not support an answer to that."

@@ -46,7 +46,7 @@ def roc_and_pr(scores: Mapping[str, Sequence[float]], labels: Sequence[bool], ti
 
 
 def threshold_tradeoff(scores: Sequence[float], labels: Sequence[bool], threshold: float | None = None,
-                       title: str = "The guard's trade-off") -> Any:
+                       *, title: str = "The guard's trade-off") -> Any:
     """Share of good answers blocked and of bad answers passed, as the blocking threshold moves.
 
     Args:
@@ -74,7 +74,7 @@ def threshold_tradeoff(scores: Sequence[float], labels: Sequence[bool], threshol
     return fig
 
 
-def score_histograms(values: Sequence[float], labels: Sequence[bool], xlabel: str, title: str = "") -> Any:
+def score_histograms(values: Sequence[float], labels: Sequence[bool], xlabel: str, *, title: str = "") -> Any:
     """Overlaid histograms of one score for supported and unsupported items."""
     import matplotlib.pyplot as plt
 

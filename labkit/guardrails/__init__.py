@@ -16,10 +16,12 @@ loop), :class:`PIIGuard`, :class:`ToxicityGuard`, :class:`GroundednessGuard` (ad
 
 :class:`GuardedApp` puts both layers around a RAG app; :func:`evaluate` measures a layer on
 :func:`eval_rows` (detection and false positives with Wilson intervals, latency per guard).
+:class:`GuardrailsDemo` is the playground widget behind ``demos/guardrails_playground``.
 """
 
 from labkit.guardrails.app import REFUSAL, GuardedAnswer, GuardedApp, input_pipeline, output_pipeline
 from labkit.guardrails.core import ACTIONS, Guard, GuardContext, Pipeline, PipelineResult, Verdict, View
+from labkit.guardrails.demo import PRESETS, GuardrailsDemo, Preset
 from labkit.guardrails.detectors import (
     ClassifierGuard,
     DetectorModel,
@@ -43,9 +45,9 @@ from labkit.guardrails.heuristics import RULES, HeuristicGuard, Rule, heuristic_
 from labkit.guardrails.normalize import Normalized, normalize
 
 __all__ = [
-    "ACTIONS", "JAILBREAK_KINDS", "REFUSAL", "RULES", "ClassifierGuard", "DetectorModel", "EvalReport",
-    "GroundednessGuard", "Guard", "GuardContext", "GuardedAnswer", "GuardedApp", "HeuristicGuard",
-    "NormalizeGuard", "Normalized", "PIIGuard", "Pipeline", "PipelineResult", "PromptGuardrailGuard", "Rate",
+    "ACTIONS", "JAILBREAK_KINDS", "PRESETS", "REFUSAL", "RULES", "ClassifierGuard", "DetectorModel", "EvalReport",
+    "GroundednessGuard", "Guard", "GuardContext", "GuardedAnswer", "GuardedApp", "GuardrailsDemo", "HeuristicGuard",
+    "NormalizeGuard", "Normalized", "PIIGuard", "Pipeline", "PipelineResult", "Preset", "PromptGuardrailGuard", "Rate",
     "Rule", "SchemaGuard", "SimilarityGuard", "SizeGuard", "StructuredResult", "ToxicityGuard", "Verdict",
     "View", "default_model", "eval_rows", "evaluate", "fit", "heuristic_score", "input_pipeline", "normalize",
     "output_pipeline", "structured_call", "wilson",

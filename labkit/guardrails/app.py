@@ -30,7 +30,7 @@ REFUSAL = "Sorry, I can't help with that request."
 
 
 def input_pipeline(model: DetectorModel | None = None, max_chars: int = 4000, pii: str = "redact",
-                   similarity: bool = True, cascade: bool = True) -> Pipeline:
+                   *, similarity: bool = True, cascade: bool = True) -> Pipeline:
     """The input layer: size, normalisation, personal data, heuristics, classifier, similarity.
 
     Args:
@@ -154,7 +154,7 @@ class GuardedApp:
     """
 
     def __init__(self, app: Any, input: Pipeline | None = None, output: Pipeline | None = None,  # noqa: A002
-                 refusal: str = REFUSAL) -> None:
+                 *, refusal: str = REFUSAL) -> None:
         if not callable(getattr(app, "answer", None)):
             raise TypeError(f"GuardedApp wraps an object with an answer(question, tenant=...) method, got {app!r}")
         self.app = app
@@ -173,7 +173,7 @@ class GuardedApp:
 
     def with_config(self, **changes: Any) -> GuardedApp:
         """The same layers around ``app.with_config(**changes)``."""
-        return GuardedApp(self.app.with_config(**changes), self.input, self.output, self.refusal)
+        return GuardedApp(self.app.with_config(**changes), self.input, self.output, refusal=self.refusal)
 
     def warm_up(self) -> GuardedApp:
         """Load the guards' models now. Returns self."""

@@ -233,7 +233,7 @@ def _fit_texts(rows: list[dict[str, Any]]) -> tuple[list[str], np.ndarray, list[
     return texts, labels, groups
 
 
-def fit(rows: list[dict[str, Any]] | None = None, folds: int = 4, layer_fpr: float = 0.03, flag_fpr: float = 0.05,
+def fit(rows: list[dict[str, Any]] | None = None, folds: int = 4, layer_fpr: float = 0.03, *, flag_fpr: float = 0.05,
         escalate_share: float = 0.05, window_words: int = 48, represent: str = "words",
         progress: bool = False) -> DetectorModel:
     """Fit the classifier and the attack bank, and choose thresholds out of fold.
@@ -412,7 +412,7 @@ class ClassifierGuard(Guard):
     name = "classifier"
 
     def __init__(self, model: DetectorModel | None = None, block_at: float | None = None,
-                 flag_at: float | None = None, max_chars: int = 20_000) -> None:
+                 flag_at: float | None = None, *, max_chars: int = 20_000) -> None:
         self._model = model
         self._block_at, self._flag_at, self.max_chars = block_at, flag_at, max_chars
 
@@ -459,7 +459,7 @@ class SimilarityGuard(Guard):
     name = "similarity"
 
     def __init__(self, model: DetectorModel | None = None, block_at: float | None = None,
-                 flag_at: float | None = None, max_views: int = 3, cascade: bool = True) -> None:
+                 flag_at: float | None = None, *, max_views: int = 3, cascade: bool = True) -> None:
         if max_views < 1:
             raise ValueError(f"max_views must be >= 1, got {max_views}")
         self._model = model

@@ -185,7 +185,7 @@ class EvalReport:
 
 
 def evaluate(pipeline: Pipeline, rows: Sequence[dict[str, Any]], attack_kinds: tuple[str, ...] = JAILBREAK_KINDS,
-             progress: bool = False) -> EvalReport:
+             *, progress: bool = False) -> EvalReport:
     """Run every guard of ``pipeline`` on every row and collect the verdicts.
 
     Args:

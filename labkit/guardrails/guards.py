@@ -213,7 +213,7 @@ class StructuredResult:
         return self.value is not None
 
 
-def structured_call(client: Any, model: str, messages: list[dict[str, str]], schema: type[Any],
+def structured_call(client: Any, model: str, messages: list[dict[str, str]], *, schema: type[Any],
                     max_attempts: int = 3, schema_mode: bool = True, **create_kwargs: Any) -> StructuredResult:
     """Ask for JSON matching ``schema``; validate, and on failure ask again with the error, a bounded number of times.
 

@@ -165,7 +165,7 @@ class HeuristicGuard(Guard):
     name = "heuristics"
 
     def __init__(self, block_at: float = 0.7, flag_at: float = 0.4, rules: tuple[Rule, ...] = RULES,
-                 max_chars: int = 20_000) -> None:
+                 *, max_chars: int = 20_000) -> None:
         if not 0 < flag_at <= block_at <= 1:
             raise ValueError(f"need 0 < flag_at <= block_at <= 1, got flag_at={flag_at}, block_at={block_at}")
         self.block_at, self.flag_at, self.rules, self.max_chars = block_at, flag_at, rules, max_chars

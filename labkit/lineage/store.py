@@ -71,7 +71,7 @@ class LineageStore(AnswerLineage):
     """
 
     def __init__(self, path: str | Path, embedder: Embedder | None = None, chunk_words: int = 80,
-                 overlap_words: int = 15) -> None:
+                 *, overlap_words: int = 15) -> None:
         if embedder is not None and not isinstance(embedder, Embedder):
             raise TypeError("embedder must be a labkit.lineage.Embedder (wrap a function: Embedder('my-model-v1', fn))")
         if chunk_words < 10 or not 0 <= overlap_words < chunk_words:
@@ -141,7 +141,8 @@ class LineageStore(AnswerLineage):
             unchanged = len(incoming) - len(added) - len(changed)
             to_chunk = [incoming[i] for i in added + changed]
             chunks = [(d, c) for d in to_chunk
-                      for c in chunk_document(d["id"], d["title"], d["text"], self.chunk_words, self.overlap_words)]
+                      for c in chunk_document(d["id"], d["title"], d["text"], chunk_words=self.chunk_words,
+                                overlap_words=self.overlap_words)]
             hashes = [content_hash(c.text) for _, c in chunks]
             reusable = self._reusable_vectors(set(hashes))
             n_reused = sum(h in reusable for h in hashes)

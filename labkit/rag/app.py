@@ -145,7 +145,7 @@ class RagApp:
             index_path = cache_dir() / "rag" / f"index-{fingerprint(documents, settings)}.sqlite"
         path = Path(index_path)
         self.index = Index.open(path) if path.exists() else Index.build(
-            documents, path, self.config.chunk_words, self.config.overlap_words)
+            documents, path, chunk_words=self.config.chunk_words, overlap_words=self.config.overlap_words)
         self._client: Any = None
 
     @property

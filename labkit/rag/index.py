@@ -58,7 +58,7 @@ class Hit:
     dense_rank: int | None
 
 
-def chunk_document(doc_id: str, title: str, text: str, chunk_words: int, overlap_words: int) -> list[Chunk]:
+def chunk_document(doc_id: str, title: str, text: str, *, chunk_words: int, overlap_words: int) -> list[Chunk]:
     """Split a document into chunks of about ``chunk_words`` words on paragraph boundaries.
 
     Each chunk starts with the document title so that it can be understood (and retrieved) alone.
@@ -183,7 +183,7 @@ class Index:
 
     @classmethod
     def build(cls, documents: Sequence[dict[str, Any]], path: str | Path, chunk_words: int = 80,
-              overlap_words: int = 15, embedder: Any = None) -> Index:
+              *, overlap_words: int = 15, embedder: Any = None) -> Index:
         """Chunk, embed and store documents in a new SQLite file (replacing an older one).
 
         Args:
@@ -204,8 +204,8 @@ class Index:
         else:
             model_name = getattr(embedder, "__name__", "custom")
         settings = {"chunk_words": chunk_words, "overlap_words": overlap_words, "embedding_model": model_name}
-        chunks = [c for d in documents for c in chunk_document(d["id"], d["title"], d["text"], chunk_words,
-                                                               overlap_words)]
+        chunks = [c for d in documents for c in chunk_document(d["id"], d["title"], d["text"], chunk_words=chunk_words,
+                                                               overlap_words=overlap_words)]
         vectors = np.asarray(embedder([c.text for c in chunks]), dtype=np.float32)
         if vectors.shape[0] != len(chunks):
             raise ValueError(f"embedder returned {vectors.shape[0]} vectors for {len(chunks)} chunks")
@@ -256,7 +256,7 @@ class Index:
             raise KeyError(f"no document {document_id!r} in {self.path}")
         return dict(zip(DOC_FIELDS, row, strict=True))
 
-    def search(self, query: str, k: int = 4, mode: str = "hybrid", tenant: str | None = None,
+    def search(self, query: str, k: int = 4, mode: str = "hybrid", *, tenant: str | None = None,
                include_superseded: bool = False, candidates: int = 30,
                query_vector: np.ndarray | None = None) -> list[Hit]:
         """Retrieve the ``k`` best chunks for a query, from one tenant's documents and the shared KB.
@@ -284,7 +284,7 @@ class Index:
             allowed = allowed | (self._tenant == tenant)
         return self._search(query, k, mode, allowed, include_superseded, candidates, query_vector)
 
-    def search_all_tenants(self, query: str, k: int = 4, mode: str = "hybrid", include_superseded: bool = False,
+    def search_all_tenants(self, query: str, k: int = 4, *, mode: str = "hybrid", include_superseded: bool = False,
                            candidates: int = 30, query_vector: np.ndarray | None = None) -> list[Hit]:
         """Retrieve across every tenant's documents: for operators and isolation demos, never for a request.
 

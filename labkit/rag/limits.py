@@ -64,14 +64,14 @@ class ServiceError(Exception):
         headers: extra response headers (``Retry-After``).
     """
 
-    def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None,
+    def __init__(self, status: int, message: str, *, param: str | None = None, code: str | None = None,
                  headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.param, self.code = status, message, param, code
         self.headers = headers or {}
 
 
-def error_body(status: int, message: str, param: str | None = None, code: str | None = None) -> dict[str, Any]:
+def error_body(status: int, message: str, *, param: str | None = None, code: str | None = None) -> dict[str, Any]:
     """``{"error": {"message", "type", "param", "code"}}`` as the OpenAI API sends it."""
     kind = ERROR_TYPES.get(status, "invalid_request_error" if status < 500 else "server_error")
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
@@ -79,7 +79,7 @@ def error_body(status: int, message: str, param: str | None = None, code: str | 
 
 async def send_error(send: Send, status: int, message: str, code: str) -> None:
     """Answer a raw ASGI request with an error (for middleware, before any route runs)."""
-    body = json.dumps(error_body(status, message, None, code)).encode()
+    body = json.dumps(error_body(status, message, param=None, code=code)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})

@@ -74,25 +74,25 @@ def question_of(req: ChatRequest, limits: ServiceLimits) -> str:
     """
     questions = [m.text() for m in req.messages if m.role == "user" and m.text().strip()]
     if not questions:
-        raise ServiceError(400, "messages must contain a non-empty user message (the question)", "messages")
+        raise ServiceError(400, "messages must contain a non-empty user message (the question)", param="messages")
     if len(questions[-1]) > limits.max_question_chars:
         raise ServiceError(400, f"the question has {len(questions[-1])} characters; this service answers questions "
-                           f"of up to {limits.max_question_chars}. Shorten it.", "messages", "context_length_exceeded")
+                           f"of up to {limits.max_question_chars}. Shorten it.", param="messages", code="context_length_exceeded")
     return questions[-1]
 
 
 def upstream_error(exc: Exception) -> ServiceError:
     """The service's answer to a failed model call: 4xx where the request caused it, else 502/504."""
     if isinstance(exc, openai.APITimeoutError):
-        return ServiceError(504, "the model did not answer in time; retry later", None, "timeout")
+        return ServiceError(504, "the model did not answer in time; retry later", param=None, code="timeout")
     if isinstance(exc, openai.BadRequestError):
         overflow = "context" in str(exc).lower()
         return ServiceError(400, "the question and its sources do not fit the model's context; shorten the question"
-                            if overflow else f"the model refused the request: {exc}", "messages",
-                            "context_length_exceeded" if overflow else "invalid_request")
+                            if overflow else f"the model refused the request: {exc}", param="messages",
+                            code="context_length_exceeded" if overflow else "invalid_request")
     if isinstance(exc, openai.RateLimitError):
-        return ServiceError(429, "the model is busy; retry later", None, "rate_limited", {"Retry-After": "2"})
-    return ServiceError(502, "the model call failed; retry later or check the model server", None, "upstream_error")
+        return ServiceError(429, "the model is busy; retry later", param=None, code="rate_limited", headers={"Retry-After": "2"})
+    return ServiceError(502, "the model call failed; retry later or check the model server", param=None, code="upstream_error")
 
 
 def hits_of(answer: Any) -> list[Any]:
@@ -133,7 +133,7 @@ def _guarded(rag: Any) -> Any:
 def _install_error_handlers(api: FastAPI) -> None:
     def shaped(status: int, message: str, param: str | None = None, code: str | None = None,
                headers: dict[str, str] | None = None) -> JSONResponse:
-        return JSONResponse(error_body(status, message, param, code), status_code=status, headers=headers)
+        return JSONResponse(error_body(status, message, param=param, code=code), status_code=status, headers=headers)
 
     @api.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -159,7 +159,7 @@ def _install_error_handlers(api: FastAPI) -> None:
         return shaped(500, f"internal error ({type(exc).__name__}); see the service log", None, "server_error")
 
 
-def create_app(rag: RagApp, name: str = "labkit-rag", keys: TenantKeys | None = None,
+def create_app(rag: RagApp, name: str = "labkit-rag", *, keys: TenantKeys | None = None,
                limits: ServiceLimits | None = None, guards: bool = True) -> FastAPI:
     """A FastAPI app serving ``rag``.
 
@@ -197,17 +197,17 @@ def create_app(rag: RagApp, name: str = "labkit-rag", keys: TenantKeys | None = 
                    authorization: str | None = Header(default=None)) -> dict[str, Any]:
         tenant = request_tenant(keys, authorization, request.headers.getlist("x-tenant"))
         if req.model is not None and req.model != name:
-            raise ServiceError(404, f"this service serves the model {name!r}, not {req.model!r}", "model",
-                               "model_not_found")
+            raise ServiceError(404, f"this service serves the model {name!r}, not {req.model!r}", param="model",
+                               code="model_not_found")
         if req.stream:
-            raise ServiceError(400, "streaming is not supported by the RAG service; send stream=false", "stream")
+            raise ServiceError(400, "streaming is not supported by the RAG service; send stream=false", param="stream")
         question = question_of(req, limits)
         changes = {k: v for k, v in (("max_tokens", req.max_tokens), ("temperature", req.temperature)) if v is not None}
         app = served.with_config(**changes) if changes else served
         if not slots.acquire(blocking=False):
             raise ServiceError(429, f"{limits.max_in_flight} requests are already in flight; retry after "
-                               f"{limits.retry_after_s} s", None, "rate_limited",
-                               {"Retry-After": str(limits.retry_after_s)})
+                               f"{limits.retry_after_s} s", param=None, code="rate_limited",
+                               headers={"Retry-After": str(limits.retry_after_s)})
 
         def answer() -> Any:
             try:
@@ -220,11 +220,11 @@ def create_app(rag: RagApp, name: str = "labkit-rag", keys: TenantKeys | None = 
             result = await asyncio.wait_for(work, limits.deadline_s)
         except TimeoutError:
             raise ServiceError(504, f"no answer within the service's deadline of {limits.deadline_s:g} s; retry "
-                               "later", None, "timeout") from None
+                               "later", param=None, code="timeout") from None
         except openai.OpenAIError as exc:
             raise upstream_error(exc) from None
         except ValueError as exc:
-            raise ServiceError(400, str(exc), "messages") from None
+            raise ServiceError(400, str(exc), param="messages") from None
         return completion(result, name, tenant)
 
     return api

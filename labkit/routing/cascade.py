@@ -53,7 +53,7 @@ class Cascade:
     """
 
     def __init__(self, tiers: Sequence[ChatTier], threshold: float = 0.5, cache: SemanticCache | None = None,
-                 budget: Budget | None = None) -> None:
+                 *, budget: Budget | None = None) -> None:
         if not tiers:
             raise ValueError("a cascade needs at least one tier")
         if not 0.0 <= threshold <= 1.0:

@@ -39,7 +39,7 @@ def golden_correct(row: Mapping[str, Any], text: str) -> bool:
 
 def cascade_frontier(results: Mapping[str, Sequence[TierResult]], correct: Mapping[str, Sequence[bool]],
                      order: Sequence[str] | None = None,
-                     thresholds: Sequence[float] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)) -> list[FrontierPoint]:
+                     *, thresholds: Sequence[float] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)) -> list[FrontierPoint]:
     """Cost and quality of each tier alone and of two-tier cascades at several thresholds.
 
     One run of every tier on the same questions is enough: a cascade at threshold t costs the cheap

@@ -100,7 +100,7 @@ class ChatTier:
         checks: ``(text, hits) -> (ok, reason)``; :func:`rag_checks` by default.
     """
 
-    def __init__(self, name: str, app: RagApp, model: str | None = None, k: int | None = None,
+    def __init__(self, name: str, app: RagApp, model: str | None = None, *, k: int | None = None,
                  max_words_per_hit: int | None = None, max_tokens: int = 64, client: Any = None,
                  cost_model: CostModel | None = None, checks: Check | None = rag_checks) -> None:
         if not name:
@@ -176,11 +176,11 @@ class CompletionTier(ChatTier):
     Its answers carry no citation, so the default checks only require a non-empty answer.
     """
 
-    def __init__(self, name: str, app: RagApp, model: str, client: Any, k: int = 1,
+    def __init__(self, name: str, app: RagApp, model: str, *, client: Any, k: int = 1,
                  max_words_per_hit: int | None = 60, max_tokens: int = 32, cost_model: CostModel | None = None,
                  checks: Check | None = None) -> None:
-        super().__init__(name, app, model, k, max_words_per_hit, max_tokens, client, cost_model,
-                         checks or (lambda text, hits: (bool(text.strip()), "" if text.strip() else "empty answer")))
+        super().__init__(name, app, model, k=k, max_words_per_hit=max_words_per_hit, max_tokens=max_tokens,
+                         client=client, cost_model=cost_model, checks=checks or (lambda text, hits: (bool(text.strip()), "" if text.strip() else "empty answer")))
 
     def prepare(self, question: str, tenant: str | None = None) -> tuple[Any, list[Hit], Estimate]:
         hits = self.app.index.search(question, k=self.k or 1, mode=self.app.config.mode, tenant=tenant)

@@ -25,6 +25,7 @@ What you get:
   of the rest; dashboards re-weight so the estimates stay right.
 * **Redaction**: ``redact=`` takes any function str -> str (e.g. ``labkit.enterprise.pii.redact``),
   applied to every string before a span reaches the store or a collector.
+* **A trace explorer widget**: :class:`TraceDemo` (``demos/trace_explorer``): pick a trace, click its spans.
 * **A local store** (:class:`SpanStore`, SQLite, safe with concurrent writers) and ``labkit traces
   list|show|stats`` to read it from a terminal.
 * **Virtual time**: ``setup(clock=...)`` takes span times from your clock (ns since the epoch, e.g.
@@ -62,6 +63,7 @@ from labkit.tracing.core import (
     trace_id_of,
     traced,
 )
+from labkit.tracing.demo import TraceDemo
 from labkit.tracing.faults import FlakyProxy
 from labkit.tracing.instrument import TraceMiddleware, instrument_fastapi, instrument_rag, traced_client
 from labkit.tracing.sampling import SamplingDecision, SamplingStats, TailSampler, trace_ratio
@@ -70,7 +72,7 @@ from labkit.tracing.viz import Dashboard, dashboard, span_table, text_waterfall,
 
 __all__ = [
     "CATEGORIES", "Dashboard", "FlakyProxy", "SQLiteSpanExporter", "SamplingDecision", "SamplingStats", "SpanRecord",
-    "SpanStore", "TailSampler", "TraceMiddleware", "TraceSummary", "Tracing", "TracingStats", "VirtualClock", "active", "cache_span",
+    "SpanStore", "TailSampler", "TraceDemo", "TraceMiddleware", "TraceSummary", "Tracing", "TracingStats", "VirtualClock", "active", "cache_span",
     "current", "dashboard", "default_store_path", "extract", "guard_span", "headers", "instrument_fastapi",
     "instrument_rag", "setup", "shutdown", "span", "span_table", "text_waterfall", "tool_span", "trace_id_of",
     "trace_ratio", "trace_table", "traced", "traced_client", "waterfall",

@@ -94,7 +94,7 @@ class TailSampler(SpanProcessor):
     """
 
     def __init__(self, export: Callable[[list[ReadableSpan], SamplingDecision], None], sample_rate: float = 0.1,
-                 keep_errors: bool = True, keep_slower_than_ms: float | None = None,
+                 keep_errors: bool = True, *, keep_slower_than_ms: float | None = None,
                  max_open_traces: int = 10_000, remember: int = 100_000) -> None:
         if not 0.0 <= sample_rate <= 1.0:
             raise ValueError(f"sample_rate must be in [0, 1] (0.1 keeps 10% of normal traces), got {sample_rate}")

@@ -83,7 +83,7 @@ def trace_table(store: SpanStore, **filters: Any) -> pd.DataFrame:
     return df[cols]
 
 
-def waterfall(store: SpanStore, trace_id: str, ax: Axes | None = None, title: str | None = None) -> Figure:
+def waterfall(store: SpanStore, trace_id: str, ax: Axes | None = None, *, title: str | None = None) -> Figure:
     """Draw one trace as a waterfall: a bar per span from its start to its end, children under parents.
 
     Bars are coloured by category (LLM, retrieval, HTTP, tool, guard, cache); error spans are
@@ -250,7 +250,7 @@ def _llm_rows(store: SpanStore, lo: int, hi: int) -> pd.DataFrame:
 
 
 def dashboard(store: SpanStore, start: TimeLike | None = None, end: TimeLike | None = None,
-              buckets: int = 12) -> Dashboard:
+              *, buckets: int = 12) -> Dashboard:
     """Requests, error rate, p50/p95/p99 latency, tokens and cost over a window, by route and model.
 
     Args:

@@ -51,11 +51,11 @@ class Event:
         """Fraction of base requests at ``hours`` that this event writes itself (via :meth:`author`)."""
         return 0.0
 
-    def author(self, rng: random.Random, hours: float, user: User, ctx: Context) -> Draft | None:
+    def author(self, rng: random.Random, hours: float, user: User, *, ctx: Context) -> Draft | None:
         """Write a request of this event's own kind; None keeps the request the base traffic wrote."""
         return None
 
-    def transform(self, rng: random.Random, hours: float, draft: Draft, ctx: Context) -> Draft:
+    def transform(self, rng: random.Random, hours: float, draft: Draft, *, ctx: Context) -> Draft:
         """Rewrite a request written by the base traffic or another event (default: unchanged)."""
         return draft
 
@@ -107,7 +107,7 @@ class TopicShift(Event):
     def share_at(self, hours: float) -> float:
         return self.share * _ramp(hours, self.onset_hours, self.ramp_hours) if self.active(hours) else 0.0
 
-    def author(self, rng: random.Random, hours: float, user: User, ctx: Context) -> Draft | None:
+    def author(self, rng: random.Random, hours: float, user: User, *, ctx: Context) -> Draft | None:
         i = rng.randrange(len(self.questions))
         text = self.questions[i].format(product=self.product) if "{" in self.questions[i] else self.questions[i]
         kind = self.name
@@ -152,7 +152,7 @@ class LengthShift(Event):
         if not 0 <= self.share <= 1:
             raise ValueError(f"share must be in [0, 1], got {self.share}")
 
-    def transform(self, rng: random.Random, hours: float, draft: Draft, ctx: Context) -> Draft:
+    def transform(self, rng: random.Random, hours: float, draft: Draft, *, ctx: Context) -> Draft:
         if not self.active(hours) or rng.random() >= self.share * _ramp(hours, self.onset_hours, self.ramp_hours):
             return draft
         if self.mode == "shorter":
@@ -184,7 +184,7 @@ class LanguageShift(Event):
     def share_at(self, hours: float) -> float:
         return self.share * _ramp(hours, self.onset_hours, self.ramp_hours) if self.active(hours) else 0.0
 
-    def author(self, rng: random.Random, hours: float, user: User, ctx: Context) -> Draft | None:
+    def author(self, rng: random.Random, hours: float, user: User, *, ctx: Context) -> Draft | None:
         english = sorted(TRANSLATIONS)
         i = rng.randrange(len(english))
         lang = rng.choice(self.languages)
@@ -212,7 +212,7 @@ class Spike(Event):
     def extra_rate(self, hours: float, base_rate: float) -> float:
         return (self.multiplier - 1.0) * base_rate if self.active(hours) else 0.0
 
-    def author(self, rng: random.Random, hours: float, user: User, ctx: Context) -> Draft | None:
+    def author(self, rng: random.Random, hours: float, user: User, *, ctx: Context) -> Draft | None:
         if not self.questions:
             return None
         i = rng.randrange(len(self.questions))
@@ -245,7 +245,7 @@ class Tag(Event):
         if not 0 <= self.share <= 1:
             raise ValueError(f"share must be in [0, 1], got {self.share}")
 
-    def transform(self, rng: random.Random, hours: float, draft: Draft, ctx: Context) -> Draft:
+    def transform(self, rng: random.Random, hours: float, draft: Draft, *, ctx: Context) -> Draft:
         if self.active(hours) and rng.random() < self.share:
             return dataclasses.replace(draft, tags=(*draft.tags, self.tag))
         return draft

@@ -53,7 +53,7 @@ def _question_weights(seed: int, questions: list[dict[str, Any]], zipf: float) -
     return w
 
 
-def simulate(days: float = 7.0, seed: int = 0, scale: float = 1.0, events: Sequence[Event] = (),
+def simulate(days: float = 7.0, seed: int = 0, scale: float = 1.0, *, events: Sequence[Event] = (),
              questions: list[dict[str, Any]] | None = None, config: TrafficConfig | None = None,
              start: str = DEFAULT_START) -> Traffic:
     """Simulate ``days`` of user requests. Deterministic for a seed.
@@ -135,19 +135,19 @@ def simulate(days: float = 7.0, seed: int = 0, scale: float = 1.0, events: Seque
             draft = dataclasses.replace(previous[1], kind="repeat")
         if origin != "base":  # extra load: the event's own questions, or the usual mix tagged with its name
             ev = by_name[origin]
-            draft = ev.author(_stream(seed, origin, "author", j), h, user, ctx) or draft
+            draft = ev.author(_stream(seed, origin, "author", j), h, user, ctx=ctx) or draft
             if ev.name not in draft.tags:
                 draft = dataclasses.replace(draft, tags=(*draft.tags, ev.name))
         else:
             for ev in events:  # an event may take this request over (topic shift, language...)
                 s = ev.share_at(h)
                 if s > 0 and _stream(seed, "share", ev.name, j).random() < s:
-                    authored = ev.author(_stream(seed, ev.name, "author", j), h, user, ctx)
+                    authored = ev.author(_stream(seed, ev.name, "author", j), h, user, ctx=ctx)
                     if authored is not None:
                         draft = authored
                         break
         for ev in events:
-            draft = ev.transform(_stream(seed, ev.name, "transform", origin, j), h, draft, ctx)
+            draft = ev.transform(_stream(seed, ev.name, "transform", origin, j), h, draft, ctx=ctx)
         if draft.kind != "repeat":
             last_asked[user.id] = (h, draft)
         out.append(Request(id="", ts=h * HOUR, user=user.id, tenant=user.tenant, question=draft.question,

@@ -113,6 +113,37 @@ assert check.within_upper_bound, "the reserved upper bound covers the real cost"
 # opposite word. The threshold was chosen on the *dev* split of `cache_pairs` (paraphrases and
 # near misses written for this course); here we score both splits and report *test*.
 
+# %% [markdown]
+# **The idea first, in plain code.** A lookup embeds the question (unit-length vectors, so a dot product
+# is the cosine), walks the nearest cached questions best first, and serves the first one that clears
+# the threshold *and* that the guard accepts. This is the heart of `cache.SemanticCache.lookup`; the
+# tested version adds namespaces, TTLs, SQLite and statistics. The next cell checks both agree on the dev split.
+
+# %%
+def semantic_hit(incoming, vector, cached_questions, cached_vectors, guard, threshold=cache.DEFAULT_THRESHOLD):
+    similarity = cached_vectors @ vector                        # cosine with every cached question
+    for i in np.argsort(-similarity, kind="stable")[:5]:         # the 5 nearest, best first
+        if similarity[i] < threshold:
+            return False                                         # nothing close enough: a miss
+        if guard(cached_questions[i], incoming).ok:              # close, and not a near miss: a hit
+            return True
+    return False                                                 # every close one was vetoed
+
+
+# %%
+dev_pairs = cache.as_pairs(data.records("cache_pairs", "dev"))
+tested = cache.SemanticCache(":memory:")                         # MiniLM and the default NearMissGuard
+cached_questions = sorted({p.cached for p in dev_pairs})
+cached_vectors = tested.embed(cached_questions)
+tested.put_many(cached_questions, ["an answer"] * len(cached_questions), vectors=cached_vectors)
+incoming_vectors = tested.embed([p.incoming for p in dev_pairs])
+shown = [semantic_hit(p.incoming, v, cached_questions, cached_vectors, tested.guard)
+         for p, v in zip(dev_pairs, incoming_vectors, strict=True)]
+labkit_hits = [tested.lookup(p.incoming, vector=v).hit for p, v in zip(dev_pairs, incoming_vectors, strict=True)]
+print(f"{len(dev_pairs)} incoming questions against {len(cached_questions)} cached: {sum(shown)} hits; "
+      f"the shown lookup and cache.SemanticCache agree on {sum(a == b for a, b in zip(shown, labkit_hits, strict=True))}")
+assert shown == labkit_hits, "the plain lookup and the tested one decide alike"
+
 # %%
 dev = cache.score_pairs(cache.as_pairs(data.records("cache_pairs", "dev")))
 test = cache.score_pairs(cache.as_pairs(data.records("cache_pairs", "test")))
@@ -181,17 +212,50 @@ assert sum(right["trimmed"]) >= sum(right["full"]) - 1, "quality kept (within on
 # on that slot skips re-processing the shared part: the server reports it as `cached_tokens`. Keep
 # stable text (instructions, tool definitions) first and variable text (the question) last.
 
+# %% [markdown]
+# **The experiment in plain code** (the heart of `perf.prefix_cache_trial`): the same questions after
+# the same long prefix, after a prefix made unique by its first words, and with llama.cpp's
+# `cache_prompt` switched off. Each call is pinned to one server slot; the ledger records its TTFT and
+# the prompt tokens the server reused (`cached_tokens`).
+
 # %%
 PREFIX = ("You are the support assistant of Quaywise. Answer in one short sentence, politely, and never "
           "invent prices or limits. ") * 14
-trial = perf.prefix_cache_trial(PREFIX, ["How do I reset my password?", "Can I export to CSV?",
-                                         "What is a workspace?"], max_tokens=4)
+QUESTIONS = ["How do I reset my password?", "Can I export to CSV?", "What is a workspace?"]
+
+
+def ask(system: str, question: str, **server_options) -> tuple[float, int]:
+    stream = client.chat.completions.create(
+        model=MODEL, max_tokens=4, temperature=0, stream=True, stream_options={"include_usage": True},
+        messages=[{"role": "system", "content": system}, {"role": "user", "content": question}],
+        extra_body={"id_slot": 0, **server_options})
+    for _ in stream:
+        pass
+    return llm.ledger.records[-1].ttft_s, llm.ledger.records[-1].cached_tokens
+
+
+shared = [ask(PREFIX, q) for q in QUESTIONS]                                   # same prefix every time
+unique = [ask(f"Session {i}. " + PREFIX, q) for i, q in enumerate(QUESTIONS)]             # nothing to reuse
+off = [ask(PREFIX, q, cache_prompt=False) for q in QUESTIONS]                  # the control
+print("cached_tokens: shared", [c for _, c in shared], "unique", [c for _, c in unique])
+
+# %%
+trial = perf.prefix_cache_trial(PREFIX, QUESTIONS, max_tokens=4)
 print(f"prefix {trial.prefix_tokens} tokens; cached_tokens reported: shared {trial.shared_cached}, "
       f"unique {trial.cold_cached}")
 print(f"median TTFT: shared prefix {statistics.median(trial.shared_ttft[1:]) * 1000:.0f} ms, "
       f"unique prefix {statistics.median(trial.cold_ttft) * 1000:.0f} ms, "
       f"cache_prompt off {statistics.median(trial.no_cache_ttft) * 1000:.0f} ms -> {trial.speedup:.1f}x")
 assert min(trial.shared_cached[1:]) > 0.8 * trial.prefix_tokens and trial.speedup > 1.3
+
+
+def reused(cached: list[int]) -> list[bool]:
+    return [c > 0.8 * trial.prefix_tokens for c in cached]
+
+
+# The plain experiment above and the tested trial agree call by call (the first shared call fills the slot):
+assert reused([c for _, c in shared][1:]) == reused(trial.shared_cached[1:]) == [True, True]
+assert reused([c for _, c in unique]) == reused(trial.cold_cached) == [False] * 3
 
 # %% [markdown]
 # ## 6. Lever: batching

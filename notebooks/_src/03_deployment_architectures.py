@@ -20,6 +20,7 @@
 import math
 
 import matplotlib.pyplot as plt
+import openai
 import pandas as pd
 
 from labkit import deploy, llm
@@ -76,8 +77,9 @@ def http_call(client, model, **kwargs):
 metrics_before = deploy.scrape_metrics(server.root_url)
 mark = llm.ledger.mark()
 server_report = deploy.measure_deployment(
-    "self-hosted (HTTP)", lambda: deploy.time_stream(local, ALIAS, MESSAGES, OUT_TOKENS, **LOCAL_ARGS),
-    http_call(local, ALIAS, **LOCAL_ARGS), cold.first_token_s, deploy.rss_mb(server.process.pid), LEVELS, REQUESTS)
+    "self-hosted (HTTP)", lambda: deploy.time_stream(local, ALIAS, MESSAGES, max_tokens=OUT_TOKENS, **LOCAL_ARGS),
+    http_call(local, ALIAS, **LOCAL_ARGS), cold_start_s=cold.first_token_s,
+    memory_mb=deploy.rss_mb(server.process.pid), levels=LEVELS, requests=REQUESTS)
 metrics_after = deploy.scrape_metrics(server.root_url)
 print(pd.DataFrame([r.row() for r in server_report.curve]).to_string(index=False))
 
@@ -126,7 +128,7 @@ EDGE_ARGS = {"temperature": 0, "ignore_eos": True}
 edge_report = deploy.measure_deployment(
     "edge (in-process)", lambda: edge.time_stream(MESSAGES, OUT_TOKENS, **EDGE_ARGS),
     lambda i: edge.chat(MESSAGES, OUT_TOKENS, **EDGE_ARGS)["usage"]["completion_tokens"],
-    edge.load_s, edge.rss_added_mb, LEVELS, REQUESTS)
+    cold_start_s=edge.load_s, memory_mb=edge.rss_added_mb, levels=LEVELS, requests=REQUESTS)
 print(f"model loaded in {edge.load_s:.2f} s, +{edge.rss_added_mb:.0f} MB in this process")
 print(pd.DataFrame([r.row() for r in edge_report.curve]).to_string(index=False))
 
@@ -148,21 +150,23 @@ if llm.backend() == "embedded":
     sim = deploy.hosted_simulation()
     hosted_stub = StubEndpoint.simulating(sim, output_tokens=OUT_TOKENS).start()
     hosted, HOSTED_ARGS = Provider("hosted (SIMULATED)", hosted_stub.url, sim.name), {"temperature": 0}
-    PRICES = (sim.input_usd_per_m, sim.output_usd_per_m)
+    PRICES = {"input_usd_per_m": sim.input_usd_per_m, "output_usd_per_m": sim.output_usd_per_m}
     print(f"SIMULATION of {sim.name}: TTFT {sim.ttft_s} s, {sim.tokens_per_s} tokens/s per stream, "
           f"${sim.input_usd_per_m}/M in, ${sim.output_usd_per_m}/M out\n  source: {sim.source}")
 else:
     hosted, HOSTED_ARGS = Provider.current("hosted (live)"), {"temperature": 0}
     info = registry.find(hosted.model) or registry.get(registry.role_model("openai", "chat"))
-    PRICES = (info.input_usd_per_m, info.output_usd_per_m)
+    PRICES = {"input_usd_per_m": info.input_usd_per_m, "output_usd_per_m": info.output_usd_per_m}
     print(f"LIVE: {hosted.base_url}, model {hosted.model}; priced as {info.id}: {PRICES} $/M tokens")
 hosted_client = deploy.provider_client(hosted)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 hosted_report = deploy.measure_deployment(
-    hosted.name, lambda: deploy.time_stream(hosted_client, hosted.model, MESSAGES, OUT_TOKENS, **HOSTED_ARGS),
-    http_call(hosted_client, hosted.model, **HOSTED_ARGS), math.nan, 0.0, LEVELS, REQUESTS,
+    hosted.name, lambda: deploy.time_stream(hosted_client, hosted.model, MESSAGES, max_tokens=OUT_TOKENS,
+                                                 **HOSTED_ARGS),
+    http_call(hosted_client, hosted.model, **HOSTED_ARGS), cold_start_s=math.nan, memory_mb=0.0, levels=LEVELS,
+    requests=REQUESTS,
     note="no local memory; cold starts are the provider's (you see them as latency spikes)")
 print(pd.DataFrame([r.row() for r in hosted_report.curve]).to_string(index=False))
 
@@ -183,7 +187,7 @@ in_tok = float(calls[calls["backend"] == "self-hosted"]["input_tokens"].mean())
 per_1k = {
     server_report.name: deploy.cost_per_1k_self_hosted(HW_USD_PER_HOUR, four.throughput_rps),
     edge_report.name: deploy.cost_per_1k_self_hosted(HW_USD_PER_HOUR, edge_report.at(4).throughput_rps),
-    hosted_report.name: deploy.cost_per_1k_hosted(in_tok, OUT_TOKENS, *PRICES),
+    hosted_report.name: deploy.cost_per_1k_hosted(in_tok, OUT_TOKENS, **PRICES),
 }
 table = pd.DataFrame([r.row(4, per_1k[r.name]) for r in (edge_report, server_report, hosted_report)])
 table.set_index("deployment")
@@ -217,9 +221,9 @@ print(f"{in_tok:.0f} prompt + {OUT_TOKENS} generated tokens per request")
 GPU_USD_PER_HOUR, GPU_TOKENS_PER_S = 2.50, 2000.0
 best = max(server_report.curve, key=lambda r: r.throughput_rps)
 scenarios = {
-    "this 2-vCPU VM (measured)": deploy.break_even(in_tok, OUT_TOKENS, *PRICES, usd_per_hour=HW_USD_PER_HOUR,
+    "this 2-vCPU VM (measured)": deploy.break_even(in_tok, OUT_TOKENS, **PRICES, usd_per_hour=HW_USD_PER_HOUR,
                                                    replica_rps=best.throughput_rps),
-    "1 GPU server (assumed)": deploy.break_even(in_tok, OUT_TOKENS, *PRICES, usd_per_hour=GPU_USD_PER_HOUR,
+    "1 GPU server (assumed)": deploy.break_even(in_tok, OUT_TOKENS, **PRICES, usd_per_hour=GPU_USD_PER_HOUR,
                                                 replica_rps=GPU_TOKENS_PER_S / OUT_TOKENS),
 }
 deploy.plot_break_even(scenarios, f"Monthly cost: per token ({hosted.name}) vs per replica-hour");
@@ -316,6 +320,54 @@ print(f"A new replica takes {cold.first_token_s:.1f} s to serve its first token;
 # Three real HTTP endpoints: one answers **500**, one **hangs**, and the local server works. The chain
 # retries the 500 with exponential backoff, gives the hanging one a 1-second deadline, and lands on the
 # local server. Every attempt is a real request, and each lands in the ledger.
+#
+# **The loop first, in plain code** (the heart of `FallbackChain.create`): providers in order; retry a
+# provider while its error is worth retrying; count a provider's failed requests and skip it once the
+# count reaches the breaker's threshold (the tested version reopens it after a cool-down, sleeps an
+# exponential backoff between tries, and honours `Retry-After`).
+
+# %%
+RETRYABLE = {"http 408", "http 409", "http 429", "http 500", "http 502", "http 503", "http 504", "connection"}
+
+
+def fallback(providers, call, failures, max_attempts=3, breaker_threshold=1):
+    attempts = []
+    for p in providers:
+        if failures.get(p.name, 0) >= breaker_threshold:          # circuit open: do not even call
+            attempts.append((p.name, "skipped (circuit open)"))
+            continue
+        for number in range(1, max_attempts + 1):
+            outcome = call(p)
+            attempts.append((p.name, outcome))
+            if outcome == "ok":
+                failures[p.name] = 0
+                return attempts
+            if outcome not in RETRYABLE or number == max_attempts:  # a timeout moves on at once
+                failures[p.name] = failures.get(p.name, 0) + 1
+                break
+    return attempts
+
+
+# %%
+def call(p: Provider) -> str:  # one real request; its outcome named as FallbackChain names it
+    try:
+        deploy.provider_client(p).chat.completions.create(model=p.model, messages=MESSAGES, max_tokens=2)
+        return "ok"
+    except openai.APITimeoutError:
+        return "timeout"
+    except openai.APIStatusError as exc:
+        return f"http {exc.status_code}"
+
+
+with StubEndpoint("503") as down, StubEndpoint("hang", hang_s=5) as stuck, StubEndpoint("ok", output_tokens=2) as up:
+    trio = [Provider("down", down.url, "m"), Provider("stuck", stuck.url, "m", timeout_s=0.5), Provider("up", up.url, "m")]
+    memory: dict[str, int] = {}
+    shown = [fallback(trio, call, memory) for _ in range(2)]
+    tested = FallbackChain(trio, RetryPolicy(max_attempts=3, backoff_s=0.01, breaker_threshold=1, breaker_cooldown_s=60))
+    labkit_attempts = [[(a.provider, a.outcome) for a in tested.create(messages=MESSAGES, max_tokens=2).attempts]
+                       for _ in range(2)]
+print(shown)
+assert shown == labkit_attempts, "the plain loop and FallbackChain make the same attempts in the same order"
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -327,7 +327,7 @@ def rehash(conn: sqlite3.Connection, key: bytes, start: int) -> None:
     rows = conn.execute("SELECT * FROM audit ORDER BY seq").fetchall()
     prev = rows[start - 2][8] if start > 1 else "0" * 64
     for seq, ts, actor, tenant, action, resource, details, _, _ in rows[start - 1:]:
-        prev_digest, prev = prev, entry_digest(key, prev, seq, ts, actor, tenant, action, resource, details)
+        prev_digest, prev = prev, entry_digest(key, prev, seq=seq, ts=ts, actor=actor, tenant=tenant, action=action, resource=resource, details=details)
         conn.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", (prev_digest, prev, seq))
     conn.commit()
 
@@ -366,7 +366,8 @@ assert rewritten.verify().ok and not rewritten.verify(anchor=anchor).ok
 clock = [time.time()]
 retention = RequestLog(clock=lambda: clock[0])
 for cls in DataClass:
-    retention.write("halyard", "mette", "t1", "log", "rag.answer", {"class": cls.label}, cls, policy.retain_days(cls))
+    retention.write("halyard", "mette", "t1", kind="log", name="rag.answer", body={"class": cls.label}, cls=cls,
+                    retain_days=policy.retain_days(cls))
 stored = [e["data_class"] for e in retention.for_tenant("halyard")]
 clock[0] += 31 * 86400
 purged = retention.purge_expired()
@@ -403,7 +404,7 @@ evals.run(rag.app, [{"id": "ticket-1", "question": asked[0], "kind": "single_fac
           name="nightly", store=eval_runs, workers=1)
 traced.flush()
 terms = ["Tove Larsen", "tove.larsen@halyard.example", "+49 40 5550 1312"]
-before = rag.search_everywhere("halyard", "tove", terms, asked)
+before = rag.search_everywhere("halyard", "tove", terms, questions=asked)
 
 # %% [markdown]
 # `erase_user` removes her from each store — rebuilding the index without her document (and deleting

@@ -175,7 +175,7 @@ rubric = judge.DEFAULT_RUBRIC
 print(rubric.describe(), "\nweights:", rubric.weights)
 labels = data.records("judge_labels", "items")
 one = labels[1]
-verdict = judge.score(one["question"], one["context"], one["answer"], rubric, reference=one["reference"])
+verdict = judge.score(one["question"], one["context"], one["answer"], rubric=rubric, reference=one["reference"])
 print(f"\n{one['answer']}\n-> {verdict.scores}, aggregate {verdict.aggregate:.2f}")
 
 # %%
@@ -249,7 +249,8 @@ for x in labels:
     by_q.setdefault(x["question_id"], {}).setdefault(x["label"], x)
 pairs = [v for v in by_q.values() if "pass" in v and "fail" in v][:6]
 comparisons = judge.map_parallel(lambda p: judge.compare(p["pass"]["question"], p["pass"]["context"],
-                                                          p["pass"]["answer"], p["fail"]["answer"]), pairs, workers=4)
+                                                          answer_a=p["pass"]["answer"], answer_b=p["fail"]["answer"]),
+                                 pairs, workers=4)
 bias = judge.position_bias(comparisons)
 right = sum(c.winner == "a" for c in comparisons)
 print(f"picked the first-shown answer: {bias.first_rate}\nsame verdict after swapping: {bias.consistency}\n"

@@ -293,8 +293,9 @@ class Ticket(pydantic.BaseModel):
 client, MODEL = llm.client(), llm.model_for("chat")
 ask = [{"role": "user", "content": "Turn this into a support ticket: 'CSV exports fail since this morning; "
                                   "finance is blocked.'"}]
-constrained = structured_call(client, MODEL, ask, Ticket, max_attempts=2, max_tokens=80, temperature=0)
-free = structured_call(client, MODEL, ask, Ticket, max_attempts=2, schema_mode=False, max_tokens=60, temperature=0)
+constrained = structured_call(client, MODEL, ask, schema=Ticket, max_attempts=2, max_tokens=80, temperature=0)
+free = structured_call(client, MODEL, ask, schema=Ticket, max_attempts=2, schema_mode=False, max_tokens=60,
+                       temperature=0)
 for name, r in (("schema mode", constrained), ("no schema mode", free)):
     print(f"{name:15} valid={r.ok} after {r.attempts} attempt(s); last verdict: {r.verdicts[-1].reason[:90]}")
 

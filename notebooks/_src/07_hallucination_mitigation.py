@@ -192,7 +192,7 @@ flip = evaluate.embedding_similarity(["Single sign-on is included in the Busines
 cos_auc = evaluate.auroc(cos, cos_y)
 print(f"MiniLM cosine AUROC, supported vs contradicted: {cos_auc:.2f}; "
       f"mean cosine {cos[cos_y].mean():.2f} vs {cos[~cos_y].mean():.2f}; a sentence vs its negation: {flip[0]:.2f}")
-plots.score_histograms(cos, cos_y, "cosine(claim, evidence)", "Supported and contradicted claims overlap")
+plots.score_histograms(cos, cos_y, "cosine(claim, evidence)", title="Supported and contradicted claims overlap")
 assert cos_auc < 0.75 and flip[0] > 0.85, "similarity measures topic, not support"
 
 # %% [markdown]

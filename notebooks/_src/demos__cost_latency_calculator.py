@@ -67,8 +67,8 @@ print({k: round(v, 4) for k, v in seed.items()})
 # simulation of the mix (log-normal per route), not from live traffic.
 
 # %%
-calc = perf.calculator(seed)
-display(calc.box)
+calc = perf.CostLatencyDemo(seed)
+display(calc.widget)
 first = calc.update()
 
 # %% [markdown]

@@ -16,14 +16,14 @@
 # 3. *an answer that copies the context but contradicts it* — one word dropped, meaning reversed.
 
 # %%
-from labkit import data, llm
-from labkit.grounding.demo import PREDICT_CASES, GroundingCheck
+from labkit import data, grounding, llm
+from labkit.grounding import PREDICT_CASES
 
 # %%
 labelled = data.records("grounding_labels", "test")
 stored = [dict(r, id=f"{r['id']}: {r['question'][:60]}") for r in labelled[:40]]
-demo = GroundingCheck(PREDICT_CASES + stored, labelled)
-demo.box
+demo = grounding.GroundingDemo(PREDICT_CASES + stored, labelled)
+demo.widget
 
 # %% [markdown]
 # Pick answers from the list; the app's real answers follow the three puzzles. Then move the threshold:

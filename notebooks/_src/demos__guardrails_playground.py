@@ -12,11 +12,11 @@
 # characters) and tricky benign prompts ("kill the process", "act as a tutor", a harmless base64 string).
 
 # %%
-from labkit import llm
-from labkit.guardrails.playground import PRESETS, Playground
+from labkit import guardrails, llm
+from labkit.guardrails import PRESETS
 
 # %%
-pg = Playground()
+pg = guardrails.GuardrailsDemo()
 pg.widget
 
 # %% [markdown]

@@ -21,9 +21,8 @@
 # %%
 from IPython.display import display
 
-from labkit import data, llm
-from labkit.evals import judge
-from labkit.evals.playground import DEMO_RUBRIC, JudgePlayground
+from labkit import data, evals, llm
+from labkit.evals import DEMO_RUBRIC, judge
 
 # %% [markdown]
 # ## Judge every answer once
@@ -37,7 +36,7 @@ jobs = [(s["id"], key, text) for s in samples for key, text in
         [(k, a["text"]) for k, a in s["answers"].items()] + [("A+padding", judge.pad(s["answers"]["A"]["text"]))]]
 by_id = {s["id"]: s for s in samples}
 scores = judge.map_parallel(lambda job: judge.score(by_id[job[0]]["question"], by_id[job[0]]["context"], job[2],
-                                                    DEMO_RUBRIC), jobs, workers=4)
+                                                    rubric=DEMO_RUBRIC), jobs, workers=4)
 judged = {(sid, key): s for (sid, key, _), s in zip(jobs, scores, strict=True)}
 for (sid, key), s in judged.items():
     print(f"{sid:<10} {key:<10} {s.scores}  aggregate {s.aggregate:.2f}")
@@ -55,8 +54,8 @@ assert len(judged) == 9 and all(1 <= v <= 5 for s in judged.values() for v in s.
 # uncertainty (±), and a win by less than that is flagged as a near-tie.
 
 # %%
-play = JudgePlayground(samples, judged, DEMO_RUBRIC)
-display(play.box)
+play = evals.JudgeDemo(samples, judged, DEMO_RUBRIC)
+display(play.widget)
 first = play.update()
 
 # %% [markdown]

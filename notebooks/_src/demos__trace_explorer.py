@@ -24,7 +24,6 @@ from IPython.display import display
 from labkit import llm, tracing
 from labkit.rag import RagApp, RagConfig
 from labkit.rag.service import ServiceThread, create_app
-from labkit.tracing.explorer import TraceExplorer
 
 # %% [markdown]
 # ## Make the example traces
@@ -81,7 +80,7 @@ print({label: tid[:12] for label, tid in examples.items()})
 # purple = model call, green = retrieval, blue = HTTP, orange = tool, red = error.
 
 # %%
-explorer = TraceExplorer(t.store, examples)
+explorer = tracing.TraceDemo(t.store, examples)
 display(explorer.widget)
 
 # %% [markdown]

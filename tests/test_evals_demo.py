@@ -1,12 +1,12 @@
-"""labkit.evals.playground: the weight-slider verdicts behind the LLM-as-judge demo, and its widget."""
+"""labkit.evals.demo: the weight-slider verdicts behind the LLM-as-judge demo, and its widget."""
 
 from __future__ import annotations
 
 import pytest
 
 from labkit import data
+from labkit.evals.demo import DEMO_RUBRIC, JudgeDemo
 from labkit.evals.judge import JudgeScore
-from labkit.evals.playground import DEMO_RUBRIC, JudgePlayground
 
 
 def _score(values: dict[str, int], dist_of_factuality: dict[int, float] | None = None) -> JudgeScore:
@@ -18,17 +18,17 @@ def _score(values: dict[str, int], dist_of_factuality: dict[int, float] | None =
 
 
 @pytest.fixture()
-def play() -> JudgePlayground:
+def play() -> JudgeDemo:
     samples = data.records("judge_labels", "demo")
     judged = {}
     for s in samples:
         for key, answer in s["answers"].items():
             judged[s["id"], key] = _score(answer["human"])  # a judge that happens to agree with the person
         judged[s["id"], "A+padding"] = _score({n: 3 for n in DEMO_RUBRIC.names}, {2: 0.5, 4: 0.5})
-    return JudgePlayground(samples, judged)
+    return JudgeDemo(samples, judged)
 
 
-def test_demo_samples_trade_criteria_so_weights_flip_the_winner(play: JudgePlayground) -> None:
+def test_demo_samples_trade_criteria_so_weights_flip_the_winner(play: JudgeDemo) -> None:
     facts = {"factuality": 5, "helpfulness": 0, "tone": 0, "concision": 0}
     helps = {"factuality": 0, "helpfulness": 4, "tone": 1, "concision": 0}
     for source in ("human", "judge"):
@@ -38,7 +38,7 @@ def test_demo_samples_trade_criteria_so_weights_flip_the_winner(play: JudgePlayg
     assert play.verdict("ambiguous", None, "human").winner == "B"
 
 
-def test_near_ties_use_the_judges_own_spread(play: JudgePlayground) -> None:
+def test_near_ties_use_the_judges_own_spread(play: JudgeDemo) -> None:
     v = play.verdict("factual", {"factuality": 1, "helpfulness": 0, "tone": 0, "concision": 0},
                      "judge (expected, from log-probs)", include_extra=True)
     assert set(v.aggregates) == {"A", "B", "A+padding"}
@@ -52,9 +52,8 @@ def test_near_ties_use_the_judges_own_spread(play: JudgePlayground) -> None:
         play.verdict("poem")
 
 
-def test_widget_update_matches_the_verdict(play: JudgePlayground) -> None:
-    box = play.box
-    assert box is not None
+def test_widget_update_matches_the_verdict(play: JudgeDemo) -> None:
+    assert play.widget is not None
     v = play.update(sample="creative", source="human", weights={"factuality": 5, "helpfulness": 0, "tone": 0,
                                                                 "concision": 0})
     assert v.winner == "B" and v == play.verdict("creative", v.weights, "human")
@@ -62,5 +61,5 @@ def test_widget_update_matches_the_verdict(play: JudgePlayground) -> None:
     with pytest.raises(ValueError, match="unknown criterion"):
         play.update(weights={"style": 1})
     with pytest.raises(ValueError, match="criteria"):
-        JudgePlayground(data.records("judge_labels", "demo"),
-                        {("factual", "A"): JudgeScore({"x": 1}, None, 1.0, DEMO_RUBRIC, "m", "{}")})
+        JudgeDemo(data.records("judge_labels", "demo"),
+                  {("factual", "A"): JudgeScore({"x": 1}, None, 1.0, DEMO_RUBRIC, "m", "{}")})

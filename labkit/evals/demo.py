@@ -2,7 +2,7 @@
 
 The judge is called once per answer, up front; moving a slider only reweights the stored
 per-criterion scores (``JudgeScore.reweight``), so the widget responds instantly. The same
-computation is available without widgets (:meth:`JudgePlayground.verdict`), which is what tests and
+computation is available without widgets (:meth:`JudgeDemo.verdict`), which is what tests and
 headless notebook runs use.
 """
 
@@ -49,7 +49,7 @@ class Verdict:
     near_tie: bool = False
 
 
-class JudgePlayground:
+class JudgeDemo:
     """Weight sliders over judged answers to a few samples.
 
     Args:
@@ -83,7 +83,7 @@ class JudgePlayground:
         return own + (extra if include_extra else [])
 
     def verdict(self, sample: str, weights: Mapping[str, float] | None = None, source: str = "judge",
-                include_extra: bool = False) -> Verdict:
+                *, include_extra: bool = False) -> Verdict:
         """Aggregate every candidate of a sample under ``weights`` and pick the winner.
 
         Args:
@@ -119,7 +119,7 @@ class JudgePlayground:
 
     # -- widgets ---------------------------------------------------------------------------------------
     @property
-    def box(self) -> Any:
+    def widget(self) -> Any:
         """The widget: sample picker, score source, one weight slider per criterion, and the verdict."""
         if self._box is None:
             self._build()
@@ -142,10 +142,9 @@ class JudgePlayground:
         self._render()
 
     def update(self, sample: str | None = None, weights: Mapping[str, float] | None = None,
-               source: str | None = None, include_extra: bool | None = None) -> Verdict:
+               source: str | None = None, *, include_extra: bool | None = None) -> Verdict:
         """Set the controls (as a person would) and return the verdict now shown."""
-        box = self.box  # builds the widgets on first use
-        assert box is not None
+        assert self.widget is not None  # builds the widgets on first use
         ws = self._widgets
         with_render = False
         for name, value in (("sample", sample), ("source", source), ("extra", include_extra)):
@@ -171,7 +170,7 @@ class JudgePlayground:
             self._last = None
             return
         sid = ws["sample"].value
-        v = self.verdict(sid, weights, ws["source"].value, ws["extra"].value)
+        v = self.verdict(sid, weights, ws["source"].value, include_extra=ws["extra"].value)
         self._last = v
         s = self.samples[sid]
         rows = []

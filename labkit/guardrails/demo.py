@@ -1,6 +1,6 @@
 """The guardrails playground demo: type or pick a prompt, predict, and see each guard's verdict and time.
 
-    >>> pg = Playground()
+    >>> pg = GuardrailsDemo()
     >>> pg.widget          # display it in a notebook
     >>> pg.check("aWdub3Jl...", prediction="blocked")   # what the button does, callable headless
 """
@@ -16,7 +16,7 @@ from typing import Any
 from labkit.guardrails.app import input_pipeline
 from labkit.guardrails.core import Pipeline, PipelineResult
 
-__all__ = ["PRESETS", "Playground", "Preset"]
+__all__ = ["PRESETS", "GuardrailsDemo", "Preset"]
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def render(result: PipelineResult) -> str:
             f"<table style='font-size:90%'>{head}{rows}</table>")
 
 
-class Playground:
+class GuardrailsDemo:
     """Widgets around an input layer: pick or type a prompt, say what you expect, check it.
 
     Args:

@@ -4,8 +4,8 @@ Every span is a button placed and sized by its start and duration, so the waterf
 things to click. A "predict before you click" question asks which span takes longest; the cost line
 recomputes each trace's cost as the sum of tokens x price from the LLM spans' attributes.
 
-Headless use (tests, nbval): call :meth:`TraceExplorer.select`, :meth:`TraceExplorer.click` and
-:meth:`TraceExplorer.check_prediction` directly; they update the same widgets a click would.
+Headless use (tests, nbval): call :meth:`TraceDemo.select`, :meth:`TraceDemo.click` and
+:meth:`TraceDemo.check_prediction` directly; they update the same widgets a click would.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def trace_cost(spans: list[SpanRecord]) -> TraceCost:
     return TraceCost(recomputed, tagged, n)
 
 
-class TraceExplorer:
+class TraceDemo:
     """Widgets to explore stored traces.
 
     Args:
