@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import builtins
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labkit import config
 from labkit.errors import DatasetNotFound
 
 if TYPE_CHECKING:
@@ -24,8 +24,7 @@ if TYPE_CHECKING:
 
 def root() -> Path:
     """The ``datasets/`` folder: ``LABKIT_DATA`` if set, else the one beside the labkit package."""
-    env = os.environ.get("LABKIT_DATA")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "datasets"
+    return config.data_dir()
 
 
 @dataclass(frozen=True)

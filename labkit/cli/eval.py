@@ -4,18 +4,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
+from labkit import config
 from labkit.cli.common import Subparsers, count, probability
 
 
 def default_db() -> Path:
     """Where runs are stored: ``LABKIT_EVALS_DB``, else ``<LABKIT_CACHE or ~/.cache/labkit>/evals/runs.sqlite``."""
-    env = os.environ.get("LABKIT_EVALS_DB")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("LABKIT_CACHE", Path.home() / ".cache" / "labkit")) / "evals" / "runs.sqlite"
+    return config.evals_db()
 
 
 def _open_store(args: argparse.Namespace):  # noqa: ANN202 - a RunStore; imported lazily

@@ -3,13 +3,13 @@ cited answer from whatever model ``labkit.llm`` points at."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from labkit.config import cache_dir
 from labkit.rag.index import Hit, Index, fingerprint
 from labkit.rag.prompts import IDK, messages, prompt, trim_context
 
@@ -115,10 +115,6 @@ def is_abstention(text: str) -> bool:
     t = text.lower().replace("’", "'")
     return any(p in t for p in ("i don't know", "i do not know", "don't have that information",
                                 "not in the sources", "sources do not", "no information"))
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("LABKIT_CACHE", Path.home() / ".cache" / "labkit"))
 
 
 class RagApp:

@@ -18,7 +18,6 @@ so a trace written on a virtual clock is queried on that clock.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -30,6 +29,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import StatusCode
 
+from labkit import config
 from labkit.tracing.queries import SpanQueries
 from labkit.tracing.records import SpanRecord, TimeLike, TraceSummary, to_ns
 from labkit.tracing.schema import (
@@ -58,9 +58,7 @@ _DUMPS = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 def default_store_path() -> Path:
     """Where the store lives when no path is given: ``$LABKIT_TRACES``, else ``~/.cache/labkit/traces.sqlite``."""
-    if os.environ.get("LABKIT_TRACES"):
-        return Path(os.environ["LABKIT_TRACES"])
-    return Path(os.environ.get("LABKIT_CACHE", Path.home() / ".cache" / "labkit")) / "traces.sqlite"
+    return config.traces_path()
 
 
 def _route(attrs: dict[str, Any], name: str) -> str:
