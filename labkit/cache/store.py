@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from labkit.clock import Seconds
+
 # A callable returning seconds, ``time.time`` by default, so a simulation can run a week of TTLs on a
-# virtual clock.
-Clock = Callable[[], float]
+# virtual clock (labkit.clock).
+Clock = Seconds
 
 
 def _check_positive(name: str, value: float | None, allow_none: bool = True) -> None:
