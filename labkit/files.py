@@ -18,7 +18,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TextIO
 
 # A line check: given (line number, parsed object), the problem (a short phrase) or None when it is good.
 LineCheck = Callable[[int, dict[str, Any]], str | None]
@@ -146,7 +146,7 @@ def validated_lines(path: str | Path, shape: str) -> Iterator[tuple[int, dict[st
 
 
 @contextlib.contextmanager
-def atomic_output(target: str | Path) -> Iterator[IO[str]]:
+def atomic_output(target: str | Path) -> Iterator[TextIO]:
     """A text file to write that replaces ``target`` only when the block finishes without an error.
 
     Args:
@@ -185,7 +185,7 @@ def check_sqlite(path: str | Path, what: str = "SQLite store") -> None:
         with p.open("rb") as f:
             header = f.read(len(SQLITE_HEADER))
         if header != SQLITE_HEADER:
-            raise ValueError(f"{p} is not a SQLite file, so not a {what}; give the file labkit wrote, or a new path")
+            raise ValueError(f"{p} is not a SQLite file, so it is not a {what}; give the file labkit wrote, or a new path")
 
 
 def connect_readonly(path: str | Path, what: str = "SQLite store") -> sqlite3.Connection:

@@ -388,16 +388,16 @@ class RunStore:
         self.path = Path(path)
         self.read_only = read_only
         if read_only:
-            connect_readonly(self.path, "eval run store").close()  # refuse a bad path now, with one line
+            connect_readonly(self.path, "run store").close()  # refuse a bad path now, with one line
             return
-        check_sqlite(self.path, "eval run store")  # an existing file that is not SQLite is never written
+        check_sqlite(self.path, "run store")  # an existing file that is not SQLite is never written
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             conn.executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
         if self.read_only:
-            return connect_readonly(self.path, "eval run store")
+            return connect_readonly(self.path, "run store")
         return sqlite3.connect(self.path, timeout=30)
 
     def save(self, run: Run) -> None:
