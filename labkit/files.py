@@ -61,6 +61,30 @@ def input_file(path: str | Path, what: str) -> Path:
     return p
 
 
+def unique_ids(check: LineCheck | None = None, key: str = "id") -> LineCheck:
+    """A line check: ``check`` (if given), then refuse an id an earlier line already used.
+
+    Args:
+        check: the per-line field check; it must ensure ``key`` is present.
+        key: the id field.
+
+    Returns:
+        A check for :func:`validate_jsonl` / :func:`read_jsonl` (it remembers the ids it has seen).
+    """
+    seen: dict[str, int] = {}
+
+    def checked(lineno: int, row: dict[str, Any]) -> str | None:
+        problem = check(lineno, row) if check is not None else None
+        if problem is None:
+            rid = str(row[key])
+            if rid in seen:
+                return f"id {row[key]!r} repeats line {seen[rid]} (duplicate id; ids must be unique)"
+            seen[rid] = lineno
+        return problem
+
+    return checked
+
+
 def jsonl_lines(path: str | Path, shape: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """Stream ``(line number, object or None, problem or None)`` for every non-blank line.
 

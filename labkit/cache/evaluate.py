@@ -3,7 +3,7 @@ answer, false-hit rate on those that should not, and the threshold that keeps fa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,25 +57,16 @@ class CacheEval:
 _PAIR_SHAPE = '{"id", "cached", "incoming", "should_hit"}'
 
 
-def _pair_check() -> Callable[[int, dict[str, Any]], str | None]:
-    seen: set[str] = set()
-
-    def check(lineno: int, row: dict[str, Any]) -> str | None:
-        missing = [k for k in ("id", "cached", "incoming", "should_hit") if k not in row]
-        if missing:
-            return f"missing field(s) {missing}; each line needs id, cached, incoming, should_hit"
-        if not isinstance(row["should_hit"], bool):
-            return f"should_hit must be true or false, got {row['should_hit']!r}"
-        for k in ("cached", "incoming"):
-            if not isinstance(row[k], str) or not row[k].strip():
-                return f"{k} must be a non-empty string"
-        pid = str(row["id"])
-        if pid in seen:
-            return f"duplicate id {pid!r}"
-        seen.add(pid)
-        return None
-
-    return check
+def _check_pair(lineno: int, row: dict[str, Any]) -> str | None:
+    missing = [k for k in ("id", "cached", "incoming", "should_hit") if k not in row]
+    if missing:
+        return f"missing field(s) {missing}; each line needs id, cached, incoming, should_hit"
+    if not isinstance(row["should_hit"], bool):
+        return f"should_hit must be true or false, got {row['should_hit']!r}"
+    for k in ("cached", "incoming"):
+        if not isinstance(row[k], str) or not row[k].strip():
+            return f"{k} must be a non-empty string"
+    return None
 
 
 def read_pairs(path: str | Path) -> list[CachePair]:
@@ -87,10 +78,10 @@ def read_pairs(path: str | Path) -> list[CachePair]:
         labkit.files.JsonlError: malformed lines, each named as ``FILE, line N: ...``.
         ValueError: the file holds no pairs.
     """
-    from labkit.files import read_jsonl
+    from labkit.files import read_jsonl, unique_ids
 
     pairs = [CachePair(str(row["id"]), row["cached"], row["incoming"], row["should_hit"], str(row.get("kind", "")))
-             for _, row in read_jsonl(path, _PAIR_SHAPE, _pair_check())]
+             for _, row in read_jsonl(path, _PAIR_SHAPE, unique_ids(_check_pair))]
     if not pairs:
         raise ValueError(f"{path} holds no pairs")
     return pairs

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from labkit.cli.common import Subparsers
-from labkit.files import LineCheck, atomic_output, validate_jsonl, validated_lines
+from labkit.files import atomic_output, unique_ids, validate_jsonl, validated_lines
 
 FIELDS = ("id", "context", "question", "answer")
 
@@ -24,31 +24,22 @@ FIELDS = ("id", "context", "question", "answer")
 SHAPE = '{"id", "context", "question", "answer"}'
 
 
-def _row_check() -> LineCheck:
-    """A check for ground input lines: every field present and well typed, ids unique."""
-    seen: dict[str, int] = {}
-
-    def check(lineno: int, row: dict[str, Any]) -> str | None:
-        missing = [k for k in FIELDS if k not in row]
-        if missing:
-            return f"missing field(s) {missing}; each line needs {list(FIELDS)}"
-        if not isinstance(row["id"], (str, int)) or isinstance(row["id"], bool):
-            return "'id' must be a string or an integer"
-        for key in ("question", "answer"):
-            if not isinstance(row[key], str):
-                return f"'{key}' must be a string, got {type(row[key]).__name__}"
-        if not row["answer"].strip():
-            return "'answer' is empty"
-        ctx = row["context"]
-        if not (isinstance(ctx, str) or isinstance(ctx, list) and all(isinstance(c, str) for c in ctx)):
-            return "'context' must be a string or a list of strings"
-        key_id = str(row["id"])
-        if key_id in seen:
-            return f"id {key_id!r} repeats line {seen[key_id]}; ids must be unique"
-        seen[key_id] = lineno
-        return None
-
-    return check
+def _check_row(lineno: int, row: dict[str, Any]) -> str | None:
+    """The problem with a ground input line: every field present and well typed."""
+    missing = [k for k in FIELDS if k not in row]
+    if missing:
+        return f"missing field(s) {missing}; each line needs {list(FIELDS)}"
+    if not isinstance(row["id"], (str, int)) or isinstance(row["id"], bool):
+        return "'id' must be a string or an integer"
+    for key in ("question", "answer"):
+        if not isinstance(row[key], str):
+            return f"'{key}' must be a string, got {type(row[key]).__name__}"
+    if not row["answer"].strip():
+        return "'answer' is empty"
+    ctx = row["context"]
+    if not (isinstance(ctx, str) or isinstance(ctx, list) and all(isinstance(c, str) for c in ctx)):
+        return "'context' must be a string or a list of strings"
+    return None
 
 
 def iter_requests(path: Path) -> Iterator[dict[str, Any]]:
@@ -65,7 +56,7 @@ def iter_requests(path: Path) -> Iterator[dict[str, Any]]:
         ValueError: the file has no lines; labkit.files.JsonlError: malformed lines, each named as
             ``FILE, line N: ...``.
     """
-    if validate_jsonl(path, SHAPE, _row_check()) == 0:
+    if validate_jsonl(path, SHAPE, unique_ids(_check_row)) == 0:
         raise ValueError(f"{path} has no lines to score")
     return (row for _, row in validated_lines(path, SHAPE))
 

@@ -17,30 +17,21 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from labkit.cli.common import Subparsers
-from labkit.files import LineCheck, atomic_output, read_jsonl
+from labkit.files import atomic_output, read_jsonl, unique_ids
 
 SHAPE = '{"id": ..., "text": "..."}'
 
 
-def _request_check() -> LineCheck:
-    """A check for guard input lines: an ``id`` (string or integer, unique) and a string ``text``."""
-    seen: dict[str, int] = {}
-
-    def check(lineno: int, obj: dict[str, Any]) -> str | None:
-        missing = [k for k in ("id", "text") if k not in obj]
-        if missing:
-            return f"missing {', '.join(repr(m) for m in missing)}"
-        if not isinstance(obj["text"], str):
-            return f"'text' must be a string, got {type(obj['text']).__name__}"
-        if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):
-            return f"'id' must be a string or an integer, got {type(obj['id']).__name__}"
-        key = str(obj["id"])
-        if key in seen:
-            return f"id {obj['id']!r} repeats line {seen[key]}"
-        seen[key] = lineno
-        return None
-
-    return check
+def _check_request(lineno: int, obj: dict[str, Any]) -> str | None:
+    """The problem with a guard input line: it needs an ``id`` (string or integer) and a string ``text``."""
+    missing = [k for k in ("id", "text") if k not in obj]
+    if missing:
+        return f"missing {', '.join(repr(m) for m in missing)}"
+    if not isinstance(obj["text"], str):
+        return f"'text' must be a string, got {type(obj['text']).__name__}"
+    if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):
+        return f"'id' must be a string or an integer, got {type(obj['id']).__name__}"
+    return None
 
 
 def iter_requests(path: Path) -> Iterator[dict[str, Any]]:
@@ -56,7 +47,7 @@ def iter_requests(path: Path) -> Iterator[dict[str, Any]]:
         FileNotFoundError: the file does not exist.
         labkit.files.JsonlError: one or more lines are malformed; the message names each bad line and why.
     """
-    rows = read_jsonl(path, SHAPE, _request_check())  # raises here, before anything runs
+    rows = read_jsonl(path, SHAPE, unique_ids(_check_request))  # raises here, before anything runs
     return ({"id": obj["id"], "text": obj["text"], "line": lineno} for lineno, obj in rows)
 
 
