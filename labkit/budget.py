@@ -29,15 +29,14 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labkit.clock import Seconds as Clock
 from labkit.errors import LabkitError
-
-Clock = Callable[[], float]
 
 
 class BudgetExceeded(LabkitError):

@@ -8,13 +8,12 @@ names. ``load`` reads them through Hugging Face ``datasets`` (offline, from loca
 from __future__ import annotations
 
 import builtins
-import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labkit import config
 from labkit.errors import DatasetNotFound
 
 if TYPE_CHECKING:
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
 
 def root() -> Path:
     """The ``datasets/`` folder: ``LABKIT_DATA`` if set, else the one beside the labkit package."""
-    env = os.environ.get("LABKIT_DATA")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "datasets"
+    return config.data_dir()
 
 
 @dataclass(frozen=True)
@@ -160,7 +158,7 @@ def jsonl_objects(path: str | Path, shape: str, problems: builtins.list[str] | N
                   ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line number, object)`` for every non-blank line of a JSONL file of JSON objects.
 
-    The one reader behind the ``labkit`` commands that take JSONL; each checks its own fields.
+    Streams through :func:`labkit.files.jsonl_lines`, the one JSONL reader.
 
     Args:
         path: the file.
@@ -173,22 +171,12 @@ def jsonl_objects(path: str | Path, shape: str, problems: builtins.list[str] | N
         ValueError: a line is not JSON, or not an object; the message names the file, the line and the
             expected shape.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist; give a JSONL file with one {shape} per line")
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                problem = None if isinstance(row, dict) else f"expected a JSON object like {shape}, got " \
-                                                                f"{type(row).__name__}"
-            except ValueError as exc:
-                problem = f"not valid JSON ({exc}); each line must be an object like {shape}"
-            if problem is None:
-                yield lineno, row
-            elif problems is not None:
-                problems.append(f"line {lineno}: {problem}")
-            else:
-                raise ValueError(f"{path}, line {lineno}: {problem}")
+    from labkit.files import jsonl_lines
+
+    for lineno, row, problem in jsonl_lines(path, shape):
+        if row is not None:
+            yield lineno, row
+        elif problems is not None:
+            problems.append(f"line {lineno}: {problem}")
+        else:
+            raise ValueError(f"{path}, line {lineno}: {problem}")

@@ -1,38 +1,48 @@
 """Errors a learner will meet, each with a message that says how to fix it.
 
-They derive from ``openai.OpenAIError`` where they can be raised inside an
-``openai`` client call, so the client re-raises them unchanged instead of
-wrapping them in a generic connection error.
+``LabkitError`` is a plain exception, so importing this module (and ``labkit.data``) loads nothing
+else. The errors that can be raised *inside* an ``openai`` client call (the embedded server not
+starting, an unknown model, an unreachable endpoint) also derive from ``openai.OpenAIError``, so the
+client re-raises them unchanged; they live in :mod:`labkit.llm.errors` and are importable from here
+too (loaded on first use).
 """
 
 from __future__ import annotations
 
-import openai
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from labkit.llm.errors import (
+        EndpointUnreachable,
+        LabkitClientError,
+        PortInUse,
+        ServerStartError,
+        UnknownModel,
+    )
+
+__all__ = ["DatasetNotFound", "EndpointUnreachable", "LabkitClientError", "LabkitError", "ModelFileMissing",
+           "PortInUse", "ServerStartError", "UnknownModel"]
+
+_CLIENT_ERRORS = frozenset({"EndpointUnreachable", "LabkitClientError", "PortInUse", "ServerStartError",
+                            "UnknownModel"})
 
 
-class LabkitError(openai.OpenAIError):
+class LabkitError(Exception):
     """Base class for every error labkit raises on purpose."""
 
 
 class ModelFileMissing(LabkitError):
-    """The GGUF file the embedded server should load does not exist."""
-
-
-class ServerStartError(LabkitError):
-    """The embedded model server did not come up; the message carries its log tail."""
-
-
-class PortInUse(LabkitError):
-    """The requested port for the embedded server is taken by another process."""
-
-
-class EndpointUnreachable(LabkitError):
-    """A configured OpenAI-compatible endpoint did not answer."""
-
-
-class UnknownModel(LabkitError):
-    """A model name that the current backend cannot serve (e.g. a hosted name sent to the local server)."""
+    """A model file labkit should load (a GGUF for the server, the embedding model) does not exist."""
 
 
 class DatasetNotFound(LabkitError):
     """``labkit.data.load`` was asked for a dataset that is not shipped."""
+
+
+def __getattr__(name: str) -> Any:
+    # The openai-derived errors are imported only when asked for, so `import labkit.errors` stays light.
+    if name in _CLIENT_ERRORS:
+        from labkit.llm import errors as client_errors
+
+        return getattr(client_errors, name)
+    raise AttributeError(f"module 'labkit.errors' has no attribute {name!r}")

@@ -6,7 +6,8 @@
 * :func:`prefix_cache_trial` — time to first token with and without a shared prompt prefix, and
   the ``cached_tokens`` the server reports: llama.cpp keeps each slot's KV cache and reuses the
   longest common prefix of the next prompt that lands on that slot.
-* :func:`percentile` and :class:`LatencyStats` — the summaries used throughout.
+* :class:`LatencyStats` — p50/p95/mean/max (:func:`~labkit.timing.percentile` and the timing of one
+  streamed call, :func:`~labkit.timing.time_stream`, are in :mod:`labkit.timing`).
 
 Every request goes through ``labkit.llm`` clients, so it is also in the ledger.
 """
@@ -15,23 +16,12 @@ from __future__ import annotations
 
 import math
 import statistics
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100) with linear interpolation; NaN for no values."""
-    if not 0 <= q <= 100:
-        raise ValueError(f"q must be in [0, 100], got {q}")
-    xs = sorted(float(v) for v in values)
-    if not xs:
-        return math.nan
-    pos = (len(xs) - 1) * q / 100
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+from labkit.timing import StreamTiming, load_test, percentile, time_stream
 
 
 @dataclass(frozen=True)
@@ -78,60 +68,18 @@ class SweepPoint:
     errors: int = 0
 
 
-def _stream_once(client: Any, model: str, messages: list[dict[str, str]], max_tokens: int,
-                 extra_body: dict[str, Any] | None = None) -> tuple[float, float, int, int, int]:
-    """One streamed chat call: (latency_s, ttft_s, output_tokens, input_tokens, cached_tokens)."""
-    t0 = time.perf_counter()
-    ttft = math.nan
-    usage = None
-    stream = client.chat.completions.create(model=model, messages=messages, max_tokens=max_tokens, temperature=0,
-                                            stream=True, stream_options={"include_usage": True},
-                                            extra_body=extra_body or {})
-    for chunk in stream:
-        if math.isnan(ttft) and chunk.choices and chunk.choices[0].delta.content:
-            ttft = time.perf_counter() - t0
-        if chunk.usage:
-            usage = chunk.usage
-    latency = time.perf_counter() - t0
-    out = usage.completion_tokens if usage else 0
-    inp = usage.prompt_tokens if usage else 0
-    details = getattr(usage, "prompt_tokens_details", None) if usage else None
-    cached = int(getattr(details, "cached_tokens", 0) or 0) if details else 0
-    return latency, ttft, out, inp, cached
+def _streamed_call(client: Any, model: str, prompts: Sequence[str], max_tokens: int,
+                   results: list[StreamTiming]) -> Callable[[int], int]:
+    """A :func:`load_test` call: stream request ``i`` (``ignore_eos``: every answer ``max_tokens`` long),
+    keep its timing in ``results`` and return its token count."""
 
+    def call(i: int) -> int:
+        msgs = [{"role": "user", "content": prompts[i % len(prompts)]}]
+        t = time_stream(client, model, msgs, max_tokens=max_tokens, temperature=0, extra_body={"ignore_eos": True})
+        results.append(t)  # list.append is atomic; load_test counts a raised call as an error
+        return t.output_tokens
 
-def _run_level(client: Any, model: str, prompts: Sequence[str], max_tokens: int, level: int,
-               n: int) -> tuple[list[tuple[float, float, int, int, int]], int, float]:
-    """``n`` streamed requests from ``level`` threads: (per-request results, errors, wall seconds)."""
-    results: list[tuple[float, float, int, int, int]] = []
-    errors = 0
-    lock = threading.Lock()
-    counter = iter(range(n))
-
-    def worker() -> None:
-        nonlocal errors
-        while True:
-            with lock:
-                i = next(counter, None)
-            if i is None:
-                return
-            msgs = [{"role": "user", "content": prompts[i % len(prompts)]}]
-            try:
-                r = _stream_once(client, model, msgs, max_tokens, {"ignore_eos": True})
-            except Exception:
-                with lock:
-                    errors += 1
-                continue
-            with lock:
-                results.append(r)
-
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(level)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors, time.perf_counter() - t0
+    return call
 
 
 def concurrency_sweep(levels: Sequence[int] = (1, 2, 4, 8, 16), requests_per_level: int | None = None,
@@ -166,14 +114,15 @@ def concurrency_sweep(levels: Sequence[int] = (1, 2, 4, 8, 16), requests_per_lev
     points = []
     for level in levels:
         n = requests_per_level or max(4, 2 * level)
-        results, errors, wall = _run_level(client, model, prompts, max_tokens, level, n)
-        tokens = sum(r[2] for r in results)
+        results: list[StreamTiming] = []
+        run = load_test(_streamed_call(client, model, prompts, max_tokens, results), concurrency=level, requests=n)
+        tokens, wall = run.output_tokens, run.wall_s
         point = SweepPoint(
             concurrency=level, requests=len(results), wall_s=wall, output_tokens=tokens,
             throughput_tps=tokens / wall if wall > 0 else 0.0,
-            per_request_tps=statistics.fmean(r[2] / r[0] for r in results) if results else 0.0,
-            latency=LatencyStats.of([r[0] for r in results]), ttft=LatencyStats.of([r[1] for r in results]),
-            errors=errors)
+            per_request_tps=statistics.fmean(r.output_tokens / r.total_s for r in results) if results else 0.0,
+            latency=LatencyStats.of([r.total_s for r in results]), ttft=LatencyStats.of([r.ttft_s for r in results]),
+            errors=run.errors)
         points.append(point)
         if progress:
             progress(f"concurrency {level:>2}: {point.throughput_tps:6.1f} tok/s total, "
@@ -253,21 +202,21 @@ def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None
     trial = PrefixTrial(prefix_tokens=0)
     for i, q in enumerate(questions):
         msgs = [{"role": "system", "content": prefix}, {"role": "user", "content": q}]
-        _, ttft, _, n_in, cached = _stream_once(client, model, msgs, max_tokens, pin)
-        trial.shared_ttft.append(ttft)
-        trial.shared_cached.append(cached)
+        t = time_stream(client, model, msgs, max_tokens=max_tokens, temperature=0, extra_body=pin)
+        trial.shared_ttft.append(t.ttft_s)
+        trial.shared_cached.append(t.cached_tokens)
         if i == 0:
-            trial.prefix_tokens = n_in
+            trial.prefix_tokens = t.input_tokens
     for i, q in enumerate(questions):
         unique = f"Session {time.time_ns()}-{i}. " + prefix  # differs from the first token on
         msgs = [{"role": "system", "content": unique}, {"role": "user", "content": q}]
-        _, ttft, _, _, cached = _stream_once(client, model, msgs, max_tokens, pin)
-        trial.cold_ttft.append(ttft)
-        trial.cold_cached.append(cached)
+        t = time_stream(client, model, msgs, max_tokens=max_tokens, temperature=0, extra_body=pin)
+        trial.cold_ttft.append(t.ttft_s)
+        trial.cold_cached.append(t.cached_tokens)
     for q in questions:
         msgs = [{"role": "system", "content": prefix}, {"role": "user", "content": q}]
-        _, ttft, _, _, _ = _stream_once(client, model, msgs, max_tokens, {**pin, "cache_prompt": False})
-        trial.no_cache_ttft.append(ttft)
+        t = time_stream(client, model, msgs, max_tokens=max_tokens, temperature=0, extra_body={**pin, "cache_prompt": False})
+        trial.no_cache_ttft.append(t.ttft_s)
     return trial
 
 

@@ -54,33 +54,34 @@ class CacheEval:
     results: tuple[PairResult, ...] = ()
 
 
+_PAIR_SHAPE = '{"id", "cached", "incoming", "should_hit"}'
+
+
+def _check_pair(lineno: int, row: dict[str, Any]) -> str | None:
+    missing = [k for k in ("id", "cached", "incoming", "should_hit") if k not in row]
+    if missing:
+        return f"missing field(s) {missing}; each line needs id, cached, incoming, should_hit"
+    if not isinstance(row["should_hit"], bool):
+        return f"should_hit must be true or false, got {row['should_hit']!r}"
+    for k in ("cached", "incoming"):
+        if not isinstance(row[k], str) or not row[k].strip():
+            return f"{k} must be a non-empty string"
+    return None
+
+
 def read_pairs(path: str | Path) -> list[CachePair]:
     """Read labelled pairs from a JSONL file (``id``, ``cached``, ``incoming``, ``should_hit``).
 
-    Raises:
-        ValueError: a line is not JSON or lacks a field; the message names the file and line.
-    """
-    from labkit import data
+    Every line is checked (streaming, one line in memory at a time) before any pair is kept.
 
-    path = Path(path)
-    pairs: list[CachePair] = []
-    seen: set[str] = set()
-    shape = '{"id", "cached", "incoming", "should_hit"}'
-    for lineno, row in data.jsonl_objects(path, shape):
-        where = f"{path}, line {lineno}"
-        missing = [k for k in ("id", "cached", "incoming", "should_hit") if k not in row]
-        if missing:
-            raise ValueError(f"{where}: missing field(s) {missing}; each line needs id, cached, incoming, should_hit")
-        if not isinstance(row["should_hit"], bool):
-            raise ValueError(f"{where}: should_hit must be true or false, got {row['should_hit']!r}")
-        for k in ("cached", "incoming"):
-            if not isinstance(row[k], str) or not row[k].strip():
-                raise ValueError(f"{where}: {k} must be a non-empty string")
-        pid = str(row["id"])
-        if pid in seen:
-            raise ValueError(f"{where}: duplicate id {pid!r}")
-        seen.add(pid)
-        pairs.append(CachePair(pid, row["cached"], row["incoming"], row["should_hit"], str(row.get("kind", ""))))
+    Raises:
+        labkit.files.JsonlError: malformed lines, each named as ``FILE, line N: ...``.
+        ValueError: the file holds no pairs.
+    """
+    from labkit.files import read_jsonl, unique_ids
+
+    pairs = [CachePair(str(row["id"]), row["cached"], row["incoming"], row["should_hit"], str(row.get("kind", "")))
+             for _, row in read_jsonl(path, _PAIR_SHAPE, unique_ids(_check_pair))]
     if not pairs:
         raise ValueError(f"{path} holds no pairs")
     return pairs

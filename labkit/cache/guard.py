@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from labkit.cache.vocabulary import CONTRASTS, DEFAULT_OBJECTS, DEFAULT_TERMS
+from labkit.text import QUESTION_STOPWORDS
 
 _NUMBER_WORDS = {
     "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -26,11 +27,6 @@ _NEGATION = re.compile(
     r"unable|un(?:supported|available|paid|published|verified|encrypted))\b")
 
 
-_STOPWORDS = frozenset("""
-a an the i my me we our us you your it its is are am be been do does did can could how what what's which who
-where when why to of for in on at with from by and or there this that these those any some will would should
-have has get go way steps process possible able please there's i'm it's tell know
-""".split())
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
@@ -43,7 +39,7 @@ def _stem(word: str) -> str:
 
 
 def _content_words(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text.lower().replace("\u2019", "'")) if w not in _STOPWORDS}
+    return {_stem(w) for w in _WORD.findall(text.lower().replace("\u2019", "'")) if w not in QUESTION_STOPWORDS}
 
 
 def _numbers(text: str) -> list[float]:

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from labkit.clock import Seconds
+
 # A callable returning seconds, ``time.time`` by default, so a simulation can run a week of TTLs on a
-# virtual clock.
-Clock = Callable[[], float]
+# virtual clock (labkit.clock).
+Clock = Seconds
 
 
 def _check_positive(name: str, value: float | None, allow_none: bool = True) -> None:

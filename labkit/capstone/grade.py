@@ -70,9 +70,11 @@ class Grade:
 
 def read_findings(path: str | Path) -> list[dict[str, Any]]:
     """Read and validate a findings file; errors say what is wrong and how to fix it."""
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"no findings file at {p}")
+    from labkit.files import input_file
+
+    if not Path(path).exists():
+        raise FileNotFoundError(f"no findings file at {path}")
+    p = input_file(path, "a findings file (JSON or YAML)")  # a folder is refused with one line
     text = p.read_text(encoding="utf-8")
     try:
         doc = json.loads(text)

@@ -17,7 +17,6 @@ import json
 import random
 import secrets
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ import openai
 
 from labkit.capstone.bugs import DAY_S, Defects
 from labkit.capstone.faults import FaultProxy, FaultSchedule, FaultWindow
+from labkit.clock import RunningClock
 
 ROUTES = ("/v1/chat", "/v1/api/ask")
 START = datetime(2025, 10, 20, tzinfo=UTC)  # a Monday; the knowledge base is dated 2025-10-20
@@ -161,31 +161,10 @@ def fault_windows(seed: int, days: float) -> list[FaultWindow]:
     ]
 
 
-class ServingClock:
-    """The run's clock: virtual time that jumps to each request's arrival and runs at real speed while
-    the request is served, so spans (model calls included) keep their real durations; a retry's
-    backoff is a virtual sleep (:meth:`advance`)."""
-
-    def __init__(self, start: datetime) -> None:
-        self._ns = int(start.timestamp() * 1e9)
-        self._anchor = time.perf_counter_ns()
-        self._lock = threading.Lock()
-
-    def __call__(self) -> int:
-        return self._ns + (time.perf_counter_ns() - self._anchor)
-
-    def advance(self, seconds: float) -> None:
-        """A virtual sleep of ``seconds``."""
-        if seconds < 0:
-            raise ValueError(f"a clock only moves forward; got {seconds} s")
-        with self._lock:
-            self._ns += int(seconds * 1e9)
-
-    def catch_up(self, ns: int) -> None:
-        """Jump to ``ns`` if it is later than now (the next request's arrival, when the service is idle)."""
-        with self._lock:
-            if ns > self():
-                self._ns, self._anchor = ns, time.perf_counter_ns()
+# The run's clock: virtual time that jumps to each request's arrival and runs at real speed while the
+# request is served, so spans (model calls included) keep their real durations; a retry's backoff is a
+# virtual sleep (advance).
+ServingClock = RunningClock
 
 
 def build_traffic(cfg: CapstoneConfig) -> list[Any]:

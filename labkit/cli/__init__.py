@@ -46,9 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        import sqlite3
+
         from labkit.errors import LabkitError
 
-        if isinstance(exc, (LabkitError, ValueError, FileNotFoundError)):
-            print(f"labkit {args.command}: error: {exc}", file=sys.stderr)
+        # Bad input (a malformed file, a folder for a file, a file that is not a store): one line, no traceback.
+        if isinstance(exc, (LabkitError, ValueError, OSError, sqlite3.DatabaseError)):
+            print(f"labkit {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
             return 2
         raise

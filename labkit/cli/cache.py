@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
-from labkit import cache
+from labkit import cache, config
 from labkit.cli.common import Subparsers
 
 
 def _default_threshold() -> float:
-    raw = os.environ.get("LABKIT_CACHE_THRESHOLD")
-    if not raw:
-        return cache.DEFAULT_THRESHOLD
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"LABKIT_CACHE_THRESHOLD={raw!r} is not a number; unset it or give e.g. 0.64") from None
+    return config.env_float("LABKIT_CACHE_THRESHOLD", cache.DEFAULT_THRESHOLD, example="0.64")
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -4,29 +4,30 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
+from labkit import config
 from labkit.cli.common import Subparsers, count, probability
 
 
 def default_db() -> Path:
     """Where runs are stored: ``LABKIT_EVALS_DB``, else ``<LABKIT_CACHE or ~/.cache/labkit>/evals/runs.sqlite``."""
-    env = os.environ.get("LABKIT_EVALS_DB")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("LABKIT_CACHE", Path.home() / ".cache" / "labkit")) / "evals" / "runs.sqlite"
+    return config.evals_db()
 
 
-def _open_store(args: argparse.Namespace):  # noqa: ANN202 - a RunStore; imported lazily
-    """The run store named by ``--db`` (default :func:`default_db`); a file that is not one is a clear error."""
+def _open_store(args: argparse.Namespace, read_only: bool = False):  # noqa: ANN202 - a RunStore; imported lazily
+    """The run store named by ``--db`` (default :func:`default_db`); read-only for commands that only read.
+
+    A missing path (when reading), a folder or a file that is not SQLite is one clear error, and a
+    read never creates a folder or a database.
+    """
     import sqlite3
 
     from labkit import evals
 
     db = Path(args.db) if args.db else default_db()
     try:
-        return evals.RunStore(db)
+        return evals.RunStore(db, read_only=read_only)
     except sqlite3.DatabaseError as exc:
         raise ValueError(f"{db} is not a run store ({exc}); pass --db a SQLite file `labkit eval run` wrote, "
                          f"or a new path") from None
@@ -76,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from labkit import evals
 
-    store = _open_store(args)
+    store = _open_store(args, read_only=True)
     try:
         base, cand = store.load(args.baseline), store.load(args.candidate)
     except KeyError as exc:
@@ -89,7 +90,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    store = _open_store(args)
+    store = _open_store(args, read_only=True)
     runs = store.runs()
     if not runs:
         print(f"no runs in {store.path}; make one with `labkit eval run`")

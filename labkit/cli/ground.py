@@ -2,8 +2,8 @@
 
 Input lines: ``{"id", "context", "question", "answer"}`` (``context`` a string or a list of strings).
 Output lines: ``{"id", "score", "supported", "unsupported_claims"}``, in input order. The whole file is
-validated before anything is scored: a malformed line stops the run with an error naming the line, and
-no line is skipped.
+validated (streaming) before anything is scored: malformed lines stop the run with one error naming each
+bad line, no line is skipped, and ``--out`` is replaced only when every line is scored.
 """
 
 from __future__ import annotations
@@ -11,16 +11,39 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from labkit.cli.common import Subparsers
+from labkit.files import atomic_output, unique_ids, validate_jsonl, validated_lines
 
 FIELDS = ("id", "context", "question", "answer")
 
 
-def read_requests(path: Path) -> list[dict[str, Any]]:
-    """Read and validate the input file.
+SHAPE = '{"id", "context", "question", "answer"}'
+
+
+def _check_row(lineno: int, row: dict[str, Any]) -> str | None:
+    """The problem with a ground input line: every field present and well typed."""
+    missing = [k for k in FIELDS if k not in row]
+    if missing:
+        return f"missing field(s) {missing}; each line needs {list(FIELDS)}"
+    if not isinstance(row["id"], (str, int)) or isinstance(row["id"], bool):
+        return "'id' must be a string or an integer"
+    for key in ("question", "answer"):
+        if not isinstance(row[key], str):
+            return f"'{key}' must be a string, got {type(row[key]).__name__}"
+    if not row["answer"].strip():
+        return "'answer' is empty"
+    ctx = row["context"]
+    if not (isinstance(ctx, str) or isinstance(ctx, list) and all(isinstance(c, str) for c in ctx)):
+        return "'context' must be a string or a list of strings"
+    return None
+
+
+def iter_requests(path: Path) -> Iterator[dict[str, Any]]:
+    """Validate every line of the input file (streaming), then stream the rows.
 
     Args:
         path: a JSONL file of ``{"id", "context", "question", "answer"}`` objects.
@@ -30,35 +53,17 @@ def read_requests(path: Path) -> list[dict[str, Any]]:
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: a malformed line; the message names the file, the line and the fix.
+        ValueError: the file has no lines; labkit.files.JsonlError: malformed lines, each named as
+            ``FILE, line N: ...``.
     """
-    from labkit import data
-
-    rows: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for lineno, row in data.jsonl_objects(path, '{"id", "context", "question", "answer"}'):
-        where = f"{path}, line {lineno}"
-        missing = [k for k in FIELDS if k not in row]
-        if missing:
-            raise ValueError(f"{where}: missing field(s) {missing}; each line needs {list(FIELDS)}")
-        if not isinstance(row["id"], (str, int)) or isinstance(row["id"], bool):
-            raise ValueError(f"{where}: 'id' must be a string or an integer")
-        for key in ("question", "answer"):
-            if not isinstance(row[key], str):
-                raise ValueError(f"{where}: '{key}' must be a string, got {type(row[key]).__name__}")
-        if not row["answer"].strip():
-            raise ValueError(f"{where}: 'answer' is empty")
-        ctx = row["context"]
-        if not (isinstance(ctx, str) or isinstance(ctx, list) and all(isinstance(c, str) for c in ctx)):
-            raise ValueError(f"{where}: 'context' must be a string or a list of strings")
-        key_id = str(row["id"])
-        if key_id in seen:
-            raise ValueError(f"{where}: id {key_id!r} repeats line {seen[key_id]}; ids must be unique")
-        seen[key_id] = lineno
-        rows.append(row)
-    if not rows:
+    if validate_jsonl(path, SHAPE, unique_ids(_check_row)) == 0:
         raise ValueError(f"{path} has no lines to score")
-    return rows
+    return (row for _, row in validated_lines(path, SHAPE))
+
+
+def read_requests(path: Path) -> list[dict[str, Any]]:
+    """Every row of the input file as a list (see :func:`iter_requests`)."""
+    return list(iter_requests(path))
 
 
 def score_file(path: Path, out: TextIO, threshold: float = 0.5, use_llm: bool = False) -> int:
@@ -69,21 +74,22 @@ def score_file(path: Path, out: TextIO, threshold: float = 0.5, use_llm: bool = 
     """
     from labkit import grounding
 
-    rows = read_requests(path)
-    for row in rows:
+    n = 0
+    for row in iter_requests(path):
         r = grounding.support_score(row["context"], row["question"], row["answer"], threshold=threshold,
                                     use_llm=use_llm)
         out.write(json.dumps({"id": row["id"], "score": round(r.score, 4), "supported": r.supported,
                               "unsupported_claims": r.unsupported_claims}, ensure_ascii=False) + "\n")
+        n += 1
     out.flush()
-    return len(rows)
+    return n
 
 
 def _ground(args: argparse.Namespace) -> int:
     if not 0 <= args.threshold <= 1:
         raise ValueError(f"--threshold must be in [0, 1], got {args.threshold}")
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
+        with atomic_output(args.out) as f:  # an existing file is replaced only when every line is scored
             n = score_file(Path(args.file), f, args.threshold, args.llm)
         print(f"scored {n} answers -> {args.out}", file=sys.stderr)
     else:

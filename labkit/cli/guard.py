@@ -2,8 +2,9 @@
 
 Each input line is a JSON object ``{"id": ..., "text": "..."}``. Each output line is one verdict:
 ``{"id", "allowed", "action", "guard", "reason", "score", "ms"}`` (plus ``verdicts``, every guard's
-own verdict, with ``--detail``). Every line is checked before any is run: a malformed line stops
-the command with an error naming its line number, and no line is ever skipped silently.
+own verdict, with ``--detail``). Every line is checked (streaming) before any is run: malformed lines stop
+the command with one error naming each bad line, no line is ever skipped silently, and ``--out`` is
+replaced only when the whole run succeeds.
 """
 
 from __future__ import annotations
@@ -11,14 +12,30 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from labkit.cli.common import Subparsers
+from labkit.files import atomic_output, read_jsonl, unique_ids
+
+SHAPE = '{"id": ..., "text": "..."}'
 
 
-def read_requests(path: Path) -> list[dict[str, Any]]:
-    """Parse and validate every line of a guard input file.
+def _check_request(lineno: int, obj: dict[str, Any]) -> str | None:
+    """The problem with a guard input line: it needs an ``id`` (string or integer) and a string ``text``."""
+    missing = [k for k in ("id", "text") if k not in obj]
+    if missing:
+        return f"missing {', '.join(repr(m) for m in missing)}"
+    if not isinstance(obj["text"], str):
+        return f"'text' must be a string, got {type(obj['text']).__name__}"
+    if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):
+        return f"'id' must be a string or an integer, got {type(obj['id']).__name__}"
+    return None
+
+
+def iter_requests(path: Path) -> Iterator[dict[str, Any]]:
+    """Validate every line of a guard input file, then stream the requests (memory: one line at a time).
 
     Args:
         path: a JSONL file of ``{"id", "text"}`` objects (blank lines are allowed and ignored).
@@ -28,44 +45,23 @@ def read_requests(path: Path) -> list[dict[str, Any]]:
 
     Raises:
         FileNotFoundError: the file does not exist.
-        ValueError: one or more lines are malformed; the message names each bad line and why.
+        labkit.files.JsonlError: one or more lines are malformed; the message names each bad line and why.
     """
-    from labkit import data
-
-    problems: list[str] = []
-    out: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for lineno, obj in data.jsonl_objects(path, '{"id": ..., "text": "..."}', problems=problems):
-        missing = [k for k in ("id", "text") if k not in obj]
-        if missing:
-            problems.append(f"line {lineno}: missing {', '.join(repr(m) for m in missing)}")
-            continue
-        if not isinstance(obj["text"], str):
-            problems.append(f"line {lineno}: 'text' must be a string, got {type(obj['text']).__name__}")
-            continue
-        if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):
-            problems.append(f"line {lineno}: 'id' must be a string or an integer, got {type(obj['id']).__name__}")
-            continue
-        key = str(obj["id"])
-        if key in seen:
-            problems.append(f"line {lineno}: id {obj['id']!r} repeats line {seen[key]}")
-            continue
-        seen[key] = lineno
-        out.append({"id": obj["id"], "text": obj["text"], "line": lineno})
-    if problems:
-        shown = "\n  ".join(problems[:20])
-        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise ValueError(f"{path}: {len(problems)} malformed line(s); fix them and rerun "
-                         f"(each line must be {{\"id\": ..., \"text\": \"...\"}}):\n  {shown}{more}")
-    return out
+    rows = read_jsonl(path, SHAPE, unique_ids(_check_request))  # raises here, before anything runs
+    return ({"id": obj["id"], "text": obj["text"], "line": lineno} for lineno, obj in rows)
 
 
-def run_file(path: Path | list[dict[str, Any]], out: TextIO, layer: str = "input", detail: bool = False,
+def read_requests(path: Path) -> list[dict[str, Any]]:
+    """Every request of a guard input file as a list (see :func:`iter_requests`)."""
+    return list(iter_requests(path))
+
+
+def run_file(path: Path | Iterable[dict[str, Any]], out: TextIO, layer: str = "input", detail: bool = False,
              similarity: bool = True) -> dict[str, int]:
     """Guard every request and write one JSON verdict per line to ``out``.
 
     Args:
-        path: the input JSONL file, or requests already read by :func:`read_requests`.
+        path: the input JSONL file, or requests from :func:`iter_requests`.
         out: where to write the verdict lines.
         layer: "input" (prompts) or "output" (answers: personal data and toxicity).
         detail: add every guard's verdict under ``verdicts``.
@@ -78,7 +74,7 @@ def run_file(path: Path | list[dict[str, Any]], out: TextIO, layer: str = "input
 
     if layer not in ("input", "output"):
         raise ValueError(f"layer must be 'input' or 'output', got {layer!r}")
-    requests = read_requests(path) if isinstance(path, Path) else path
+    requests = iter_requests(path) if isinstance(path, Path) else path
     pipeline = guardrails.input_pipeline(similarity=similarity) if layer == "input" else guardrails.output_pipeline()
     pipeline.warm_up()
     counts = {"lines": 0, "allowed": 0, "blocked": 0}
@@ -94,9 +90,9 @@ def run_file(path: Path | list[dict[str, Any]], out: TextIO, layer: str = "input
 
 
 def _guard(args: argparse.Namespace) -> int:
-    requests = read_requests(Path(args.file))  # all lines checked before any output is written
+    requests = iter_requests(Path(args.file))  # all lines checked before any output is written
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
+        with atomic_output(args.out) as f:  # an existing file is replaced only when every line is done
             counts = run_file(requests, f, args.layer, args.detail, not args.no_similarity)
     else:
         counts = run_file(requests, sys.stdout, args.layer, args.detail, not args.no_similarity)

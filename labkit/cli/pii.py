@@ -1,8 +1,9 @@
 """``labkit pii FILE.jsonl``: redact personal data and secrets from a JSONL file of ``{"id", "text"}`` lines.
 
 Writes one ``{"id", "redacted", "entities": [{"type", "start", "end"}]}`` line per input line, to
-stdout or ``--out``. Offsets point into the *original* text. A malformed line stops the run with
-an error naming the file and line number (nothing is skipped silently).
+stdout or ``--out``. Offsets point into the *original* text. Every line is checked (streaming) before
+the first is written: malformed lines stop the run with one error naming each bad line as ``FILE, line
+N``, nothing is printed or skipped, and ``--out`` is replaced only when the whole file is redacted.
 """
 
 from __future__ import annotations
@@ -11,32 +12,24 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from labkit.cli.common import Subparsers
+from labkit.files import JsonlError, atomic_output, read_jsonl
+
+SHAPE = '{"id": "1", "text": "..."}'
+# A malformed input file (kept under its old name; every bad line is named as ``FILE, line N: ...``).
+MalformedLine = JsonlError
 
 
-class MalformedLine(ValueError):
-    """A line of the input is not a JSON object with a string ``text`` and an ``id``."""
-
-
-def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    from labkit import data
-
-    try:
-        for lineno, row in data.jsonl_objects(path, '{"id": "1", "text": "..."}'):
-            if "id" not in row:
-                raise MalformedLine(f"{path}, line {lineno}: missing \"id\"")
-            if not isinstance(row.get("text"), str):
-                got = "missing" if "text" not in row else type(row["text"]).__name__
-                raise MalformedLine(f"{path}, line {lineno}: \"text\" must be a string ({got})")
-            yield lineno, row
-    except MalformedLine:
-        raise
-    except ValueError as exc:  # not JSON, or not an object
-        raise MalformedLine(str(exc)) from None
+def _check(lineno: int, row: dict[str, Any]) -> str | None:
+    if "id" not in row:
+        return 'missing "id"'
+    if not isinstance(row.get("text"), str):
+        got = "missing" if "text" not in row else type(row["text"]).__name__
+        return f'"text" must be a string ({got})'
+    return None
 
 
 def redact_file(path: str | Path, out: IO[str], types: list[str] | None = None) -> Counter[str]:
@@ -56,11 +49,8 @@ def redact_file(path: str | Path, out: IO[str], types: list[str] | None = None) 
     """
     from labkit.enterprise import pii
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist (expected a JSONL file of {{\"id\", \"text\"}} lines)")
     counts: Counter[str] = Counter()
-    for _, row in _lines(path):
+    for _, row in read_jsonl(path, SHAPE, _check):  # every line is checked before the first is written
         result = pii.redact(row["text"], types=types)
         counts.update(e.type for e in result.entities)
         out.write(json.dumps({"id": row["id"], "redacted": result.redacted,
@@ -71,19 +61,11 @@ def redact_file(path: str | Path, out: IO[str], types: list[str] | None = None) 
 
 def _pii(args: argparse.Namespace) -> int:
     types = args.types.split(",") if args.types else None
-    try:
-        if args.out:
-            tmp = Path(args.out).with_suffix(Path(args.out).suffix + ".tmp")
-            with tmp.open("w", encoding="utf-8") as f:
-                counts = redact_file(args.file, f, types)
-            tmp.replace(args.out)  # no half-written output file on error
-        else:
-            counts = redact_file(args.file, sys.stdout, types)
-    except MalformedLine as exc:
-        if args.out:
-            Path(args.out).with_suffix(Path(args.out).suffix + ".tmp").unlink(missing_ok=True)
-        print(f"labkit pii: error: {exc}", file=sys.stderr)
-        return 2
+    if args.out:
+        with atomic_output(args.out) as f:  # an existing file is replaced only when every line is done
+            counts = redact_file(args.file, f, types)
+    else:
+        counts = redact_file(args.file, sys.stdout, types)
     summary = ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "none"
     print(f"labkit pii: entities redacted: {summary}", file=sys.stderr)
     return 0

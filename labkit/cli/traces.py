@@ -29,7 +29,7 @@ def parse_since(text: str | None, now_ns: int | None = None) -> int | None:
 
 
 def _store(args: argparse.Namespace):  # noqa: ANN202 - a SpanStore; imported lazily
-    import sqlite3
+    """The span store named by ``--store``, opened read-only: a typo or a file that is not one is one line."""
     from pathlib import Path
 
     from labkit.tracing.store import SpanStore, default_store_path
@@ -38,11 +38,7 @@ def _store(args: argparse.Namespace):  # noqa: ANN202 - a SpanStore; imported la
     if not path.exists():
         raise FileNotFoundError(f"no span store at {path}; pass --store PATH or set LABKIT_TRACES "
                                 f"(a notebook's tracing.setup(path) writes one)")
-    try:
-        return SpanStore(path)
-    except sqlite3.DatabaseError as exc:
-        raise ValueError(f"{path} is not a span store ({exc}); pass --store PATH of the SQLite file "
-                         f"a notebook's tracing.setup(path) wrote") from None
+    return SpanStore(path, read_only=True)
 
 
 def _start(store, since: str | None) -> int | None:  # noqa: ANN001

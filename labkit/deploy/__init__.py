@@ -35,17 +35,13 @@ from labkit.deploy.in_process import InProcessModel
 from labkit.deploy.measure import (
     ColdStart,
     DeploymentReport,
-    LoadResult,
-    StreamTiming,
-    load_test,
     measure_deployment,
     rss_mb,
     scrape_metrics,
     server_cold_start,
-    time_stream,
 )
 from labkit.deploy.stub import HostedSimulation, StubEndpoint, hosted_simulation
-from labkit.perf import percentile
+from labkit.timing import LoadResult, StreamTiming, load_test, percentile, time_stream
 
 __all__ = [
     "AllProvidersFailed", "Attempt", "BreakEven", "CapacityPlan", "ChainResult", "ColdStart", "FallbackChain",

@@ -36,7 +36,7 @@ class DriftDemo:
 
         if embed is None:
             from labkit import lineage
-            from labkit.rag.app import cache_dir
+            from labkit.config import cache_dir
 
             embed = EmbeddingCache(lineage.minilm(), cache_dir() / "drift" / "question_vectors.sqlite")
         self.embed = embed

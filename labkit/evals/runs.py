@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from labkit.enterprise.identifiers import Erased, PersonMatcher, matcher
 from labkit.evals.metrics import LOWER_IS_BETTER, METRICS, score_item
 from labkit.evals.stats import GateResult, Interval, bootstrap_ci, gate_check
+from labkit.files import check_sqlite, connect_readonly
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -382,15 +383,24 @@ class RunStore:
 
     Args:
         path: the SQLite file (created with its tables if missing).
+        read_only: open an existing store read-only (``mode=ro``): nothing is created or changed, and a
+            missing path, a folder or a file that is not SQLite is refused with one clear error.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
+        if read_only:
+            connect_readonly(self.path, "run store").close()  # refuse a bad path now, with one line
+            return
+        check_sqlite(self.path, "run store")  # an existing file that is not SQLite is never written
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             conn.executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            return connect_readonly(self.path, "run store")
         return sqlite3.connect(self.path, timeout=30)
 
     def save(self, run: Run) -> None:

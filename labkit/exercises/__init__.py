@@ -15,10 +15,11 @@ Each notebook's exercises live in a module of this package (``nb00`` for 00_star
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from labkit import config
 
 Inputs = Callable[[], list[tuple[Any, ...]]]
 
@@ -68,7 +69,7 @@ class Exercise:
             results = [fn(*args) for args in cases]
             label = "your answer"
         except NotImplementedError:
-            if os.environ.get("LABKIT_SOLUTIONS") != "1":
+            if not config.solutions_enabled():
                 print(f"{self.id}: not attempted yet. {self.task}\n  Call {self.id.split('.')[0]}.hint() "
                       f"or ex.hint() for a hint.")
                 return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labkit import config
 from labkit.exercises import Exercise
 
 
@@ -59,7 +59,7 @@ def check_findings(fn: Callable[[Path], list[dict[str, Any]]], run_dir: str | Pa
         findings = fn(Path(run_dir))
         label = "your findings"
     except NotImplementedError:
-        if os.environ.get("LABKIT_SOLUTIONS") != "1":
+        if not config.solutions_enabled():
             print("capstone.findings: not attempted yet. Write find_bugs(run_dir) returning "
                   '[{"bug": ..., "trace_ids": [...], "day": N}, ...].')
             return None

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from labkit.text import CLAIM_STOPWORDS
+
 CITATION = re.compile(r"\[(\d{1,2})\]")
 _CITATION_RUN = re.compile(r"\s*(?:\[\d{1,2}\]\s*)+")
 _SOURCE_BLOCK = re.compile(r"(?m)^\[(\d{1,2})\]\s?")
@@ -19,13 +21,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[\d{1,2}\])+)?\s+(?=[A-Z0-9\"'(
 _ENUMERATION = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[._'/-][A-Za-z0-9]+)*")
 
-STOPWORDS = frozenset(
-    "a an and are as at be been being but by can could did do does for from had has have how i if in into is it "
-    "its itself me my of on or our ours so than that the their them then there these they this those to too us "
-    "was we were what when where which while who whom why will with would you your yours he she his her him "
-    "also any each all both either per via about up out just only very such other another same own more most "
-    "some should shall may might must here".split()
-)
+STOPWORDS = CLAIM_STOPWORDS
 NEGATIONS = frozenset(
     "not no never none nor neither cannot cant can't won't don't doesn't didn't isn't aren't wasn't weren't "
     "hasn't haven't hadn't shouldn't wouldn't couldn't without unable nothing nobody".split()

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labkit.grounding import claims as C
+from labkit.text import is_abstention
 
 # Opposites a sentence-copying answer may swap in; each pair is checked both ways.
 ANTONYMS: tuple[tuple[str, str], ...] = (
@@ -406,7 +407,7 @@ def citation(context: str, question: str, answer: str) -> DetectorResult:
     t0 = time.perf_counter()
     sources = C.split_sources(context)
     checks: list[ClaimCheck] = []
-    if not sources or _is_abstention(answer):
+    if not sources or is_abstention(answer):
         return _finish("citation", checks, t0)
     for claim in C.split_claims(answer):
         if not claim.citations:
@@ -426,12 +427,6 @@ def citation(context: str, question: str, answer: str) -> DetectorResult:
         else:
             checks.append(ClaimCheck(claim.clean, True, f"cited {cites}, which states its numbers and names"))
     return _finish("citation", checks, t0)
-
-
-def _is_abstention(answer: str) -> bool:
-    t = answer.lower().replace("’", "'")
-    return any(p in t for p in ("i don't know", "i do not know", "don't have that information",
-                                "not in the sources", "sources do not", "no information"))
 
 
 def lexical(context: str, question: str, answer: str, min_share: float = 0.5) -> DetectorResult:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.grounding import claims, combine
-from labkit.grounding.detectors import FAST_DETECTORS, DetectorResult, _is_abstention
+from labkit.grounding.detectors import FAST_DETECTORS, DetectorResult
+from labkit.text import is_abstention
 
 DEFAULT_THRESHOLD = 0.5
 
@@ -128,7 +129,7 @@ def support_score(context: str | Iterable[Any], question: str, answer: str, *,
         raise ValueError("answer must be a non-empty string")
     t0 = time.perf_counter()
     ctx = format_sources(context)
-    if _is_abstention(answer) and len(claims.split_claims(answer)) <= 1:
+    if is_abstention(answer) and len(claims.split_claims(answer)) <= 1:
         return GroundingResult(1.0, True, [], {}, threshold, True, (time.perf_counter() - t0) * 1000)
     results = run_detectors(ctx, question, answer, detectors=detectors)
     opts = dict(llm_options or {})

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from labkit import config
 from labkit.guardrails.core import Guard, GuardContext, Verdict
 
 __all__ = ["ClassifierGuard", "DetectorModel", "MiniLM", "PromptGuardrailGuard", "SimilarityGuard", "default_model",
@@ -48,7 +49,7 @@ _defaults: dict[str, DetectorModel] = {}  # fitted default detectors, by represe
 
 def cache_dir() -> Path:
     """Where fitted detectors are cached: ``$LABKIT_CACHE/guardrails`` (default ``~/.cache/labkit``)."""
-    return Path(os.environ.get("LABKIT_CACHE", Path.home() / ".cache" / "labkit")) / "guardrails"
+    return config.cache_dir() / "guardrails"
 
 
 def training_rows() -> list[dict[str, Any]]:

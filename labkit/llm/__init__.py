@@ -27,8 +27,9 @@ from typing import Any
 
 import openai
 
-from labkit.errors import EndpointUnreachable, UnknownModel
+from labkit import config
 from labkit.llm import registry
+from labkit.llm.errors import EndpointUnreachable, UnknownModel
 from labkit.llm.ledger import CallRecord, Ledger
 from labkit.llm.registry import ModelInfo
 from labkit.llm.server import EmbeddedServer, ServerSettings
@@ -46,7 +47,7 @@ hooks = Hooks(ledger)
 
 def _write_ledger_totals() -> None:
     # `make run` sets LABKIT_LEDGER_OUT so each notebook's kernel leaves its totals behind.
-    path = os.environ.get("LABKIT_LEDGER_OUT")
+    path = config.env_str("LABKIT_LEDGER_OUT")
     if path:
         with open(path, "w", encoding="utf-8") as f:
             json.dump(ledger.totals(), f)
@@ -144,7 +145,7 @@ def _price(model: str, input_tokens: int, output_tokens: int) -> float | None:
 
 def _custom_endpoint_key() -> str | None:
     # A `labkit serve --api-key` endpoint: LABKIT_SERVER_API_KEY is its key unless OPENAI_API_KEY names one.
-    return os.environ.get("OPENAI_API_KEY") or os.environ.get("LABKIT_SERVER_API_KEY") or None
+    return os.environ.get("OPENAI_API_KEY") or config.env_str("LABKIT_SERVER_API_KEY")
 
 
 def _client_args() -> dict[str, Any]:
@@ -220,7 +221,7 @@ def model_for(role: str = "chat") -> str:
         raise ValueError(f"role must be one of {registry.ROLES}, got {role!r}")
     kind = backend()
     if kind == "custom":
-        named = os.environ.get(f"LABKIT_MODEL_{role.upper()}") or os.environ.get("LABKIT_MODEL")
+        named = config.model_name(role)
         if named:
             return named
         listed = _custom_endpoint_models()
@@ -233,7 +234,7 @@ def model_for(role: str = "chat") -> str:
                 "the embedded server serves one chat model; the base model is served separately: "
                 "use EmbeddedServer(ServerSettings(model_path=str(registry.local_model_path('gemma3-270m-base')), ...))"
             )
-        if os.environ.get("LABKIT_MODEL_PATH"):
+        if config.env_str("LABKIT_MODEL_PATH"):
             return server().settings.model_alias
     model = registry.role_model(kind, role)
     if model is None:

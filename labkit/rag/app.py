@@ -3,15 +3,16 @@ cited answer from whatever model ``labkit.llm`` points at."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from labkit.config import cache_dir
 from labkit.rag.index import Hit, Index, fingerprint
 from labkit.rag.prompts import IDK, messages, prompt, trim_context
+from labkit.text import is_abstention  # re-exported: labkit.rag.is_abstention
 
 CITATION = re.compile(r"\[(\d{1,2})\]")
 
@@ -108,17 +109,6 @@ def parse_citations(text: str, hits: list[Hit]) -> tuple[list[str], list[int]]:
         else:
             invalid.append(n)
     return list(dict.fromkeys(cited)), invalid
-
-
-def is_abstention(text: str) -> bool:
-    """Whether an answer says the sources do not contain the answer."""
-    t = text.lower().replace("’", "'")
-    return any(p in t for p in ("i don't know", "i do not know", "don't have that information",
-                                "not in the sources", "sources do not", "no information"))
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("LABKIT_CACHE", Path.home() / ".cache" / "labkit"))
 
 
 class RagApp:

@@ -17,18 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from labkit.text import tokenize  # re-exported: labkit.rag.tokenize
+
 SHARED = "shared"  # the tenant value of the knowledge base every tenant may read
 DOC_FIELDS = ("id", "doc_id", "title", "category", "tenant", "data_class", "version", "status", "updated", "text")
-STOPWORDS = frozenset(
-    "a an and are as at be by can do does for from has have how i in is it its my of on or our the this to was "
-    "what when where which who why will with you your we us me if than then there their they them so not no".split()
-)
-TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens without stopwords; keeps numbers and versions like ``4.2`` whole."""
-    return [t for t in TOKEN.findall(text.lower()) if t not in STOPWORDS]
 
 
 @dataclass(frozen=True)

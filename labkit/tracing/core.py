@@ -33,6 +33,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from labkit import clock as labkit_clock
 from labkit.tracing.clock import Clock, VirtualClock
 from labkit.tracing.llm_spans import LLMCallSpans
 from labkit.tracing.sampling import ExportPipeline, Redactor, SamplingStats, TailSampler
@@ -142,8 +143,8 @@ class Tracing(LLMCallSpans):
             or one returning an object with a ``.redacted`` string such as
             ``labkit.enterprise.pii.redact``; None stores strings as they are.
         service_name: ``service.name`` of this process's spans.
-        clock: a function returning nanoseconds since the epoch, for spans on a virtual clock
-            (default: the real time, ``time.time_ns``).
+        clock: a function returning nanoseconds since the epoch, for spans on a virtual clock, or any
+            :mod:`labkit.clock` clock (its ``time_ns`` is used); default the real time, ``time.time_ns``.
         otlp_endpoint: an OTLP/HTTP collector URL (Jaeger, Phoenix, Langfuse, ...); by default the
             ``OTEL_EXPORTER_OTLP_ENDPOINT`` variable, and no OTLP export when neither is set.
         exporters: extra span exporters that receive every kept span.
@@ -152,12 +153,15 @@ class Tracing(LLMCallSpans):
 
     def __init__(self, store: SpanStore | str | Path | None = None, *, sample_rate: float = 0.1,
                  keep_errors: bool = True, keep_slower_than_ms: float | None = None, capture_content: bool = False,
-                 redact: Redactor | None = None, service_name: str = "labkit", clock: Clock | None = None,
+                 redact: Redactor | None = None, service_name: str = "labkit",
+                 clock: Clock | labkit_clock.VirtualClock | None = None,
                  otlp_endpoint: str | None = None, exporters: tuple[SpanExporter, ...] | list[SpanExporter] = (),
                  instrument_llm: bool = True) -> None:
         redact = as_text_redactor(redact) if redact is not None else None
         if not isinstance(service_name, str) or not service_name:
             raise ValueError("service_name must be a non-empty string")
+        if isinstance(clock, labkit_clock.VirtualClock):
+            clock = clock.time_ns  # the one clock, read in ns whichever way it is called
         if clock is not None:
             if not callable(clock):
                 raise TypeError("clock must be a function returning int nanoseconds since the epoch")

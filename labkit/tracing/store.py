@@ -18,7 +18,6 @@ so a trace written on a virtual clock is queried on that clock.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -30,7 +29,9 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import StatusCode
 
+from labkit import config
 from labkit.enterprise.identifiers import Erased, PersonMatcher, matcher
+from labkit.files import check_sqlite, connect_readonly
 from labkit.tracing.queries import SpanQueries
 from labkit.tracing.records import SpanRecord, TimeLike, TraceSummary, to_ns
 from labkit.tracing.schema import (
@@ -59,9 +60,7 @@ _DUMPS = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 def default_store_path() -> Path:
     """Where the store lives when no path is given: ``$LABKIT_TRACES``, else ``~/.cache/labkit/traces.sqlite``."""
-    if os.environ.get("LABKIT_TRACES"):
-        return Path(os.environ["LABKIT_TRACES"])
-    return Path(os.environ.get("LABKIT_CACHE", Path.home() / ".cache" / "labkit")) / "traces.sqlite"
+    return config.traces_path()
 
 
 def _route(attrs: dict[str, Any], name: str) -> str:
@@ -78,6 +77,8 @@ class SpanStore(SpanQueries):
         path: the database file (created with its folder if missing). ``":memory:"`` is refused
             because each thread has its own connection; use a temporary file.
         busy_timeout_s: how long a writer waits for another writer's lock before failing.
+        read_only: open an existing store read-only (``mode=ro``; ``labkit traces``): nothing is created
+            or changed, and a missing path, a folder or a non-SQLite file is refused with one clear error.
 
     Example:
         >>> store = SpanStore("traces.sqlite")
@@ -85,17 +86,23 @@ class SpanStore(SpanQueries):
         >>> store.trace(trace_id)                               # every span of one request
     """
 
-    def __init__(self, path: str | Path | None = None, busy_timeout_s: float = 30.0) -> None:
+    def __init__(self, path: str | Path | None = None, busy_timeout_s: float = 30.0, *,
+                 read_only: bool = False) -> None:
         if str(path) == ":memory:":
             raise ValueError("SpanStore needs a file (each thread opens its own connection); use a temporary file")
         if busy_timeout_s <= 0:
             raise ValueError(f"busy_timeout_s must be > 0, got {busy_timeout_s}")
         self.path = Path(path) if path is not None else default_store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
         self.busy_timeout_s = busy_timeout_s
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._conn_lock = threading.Lock()
+        if read_only:
+            self._conn()  # refuses a bad path now, with one line
+            return
+        check_sqlite(self.path, "span store")  # an existing file that is not SQLite is never written
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._conn()
         with conn:
             conn.executescript(SCHEMA)
@@ -105,6 +112,11 @@ class SpanStore(SpanQueries):
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None and self.read_only:
+            conn = connect_readonly(self.path, "span store")
+            self._local.conn = conn
+            with self._conn_lock:
+                self._connections.append(conn)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None,
                                    check_same_thread=False)

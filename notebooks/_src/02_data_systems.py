@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 
 from labkit import data, drift, feedback, lineage, llm, traffic
+from labkit.config import cache_dir
 from labkit.exercises import get as exercise
 from labkit.rag import RagApp, RagConfig
-from labkit.rag.app import cache_dir
 
 # %% [markdown]
 # ## 1. Ingestion with lineage
