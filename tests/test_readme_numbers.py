@@ -60,7 +60,7 @@ CHECKS: list[tuple[str, str, list[tuple[str, str, float]]]] = [
       ("rag", "trim_lever_dev.wall_per_question_s.trimmed_dev_run", 1),
       ("rag", "trim_lever_dev.gate_vs_default.1.diff", 1), ("rag", "trim_lever_dev.gate_vs_default.1.ci95.0", 1),
       ("rag", "trim_lever_dev.gate_vs_default.1.ci95.1", 1)]),
-    ("SmolLM2-135M as LLM judge", rf"kappa {NUM} \(token-F1 check: {NUM}\)",
+    ("SmolLM2-135M as LLM judge", rf"kappa {NUM}.*\(token-F1 check: {NUM}\)",
      [("rag", "judge_agreement.judge_aggregate_ge_3.kappa", 1), ("rag", "judge_agreement.token_f1_ge_0.5.kappa", 1)]),
     ("semantic cache lookup at", rf"p50 {NUM} ms", [("cache", "lookup.search_p50_ms", 1)]),
     ("cache hit vs generation", rf"{NUM}× faster", [("cache", "hit_vs_generation.speedup", 1)]),
