@@ -206,8 +206,7 @@ axes[1].legend(fontsize=8)
 fig.tight_layout()
 
 # %%
-assert all(r.at(c).p95_s >= r.at(c).p50_s for r in (edge_report, server_report, hosted_report) for c in LEVELS)
-assert server_report.memory_mb > 50 and hosted_report.memory_mb == 0
+assert server_report.memory_mb > 50, "the self-hosted server holds the model in memory; the hosted API holds none of yours"
 print(f"{in_tok:.0f} prompt + {OUT_TOKENS} generated tokens per request")
 
 # %% [markdown]
