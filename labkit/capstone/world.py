@@ -69,8 +69,9 @@ class CapstoneConfig:
         planted: how many defects to plant (0 for a clean reference week).
         k, max_tokens: the RAG app's retrieval depth and answer cap.
         trim_words: each retrieved chunk is cut to about this many words, keeping the sentences that
-            share words with the question (``rag.prompts.trim_context``, the lever measured in notebook 01:
-            fewer prompt tokens at about the same quality); None sends whole chunks.
+            share words with the question (``rag.prompts.trim_context``, the lever measured in notebook 01);
+            None (the default) sends whole chunks, because trimming to 35 words fails the regression gate
+            on token F1 (``bench/results/rag.json``, ``trim_lever_dev``): fewer prompt tokens, worse answers.
     """
 
     days: float = 7.0
@@ -86,7 +87,7 @@ class CapstoneConfig:
     planted: int = 3
     k: int = 3
     max_tokens: int = 48
-    trim_words: int | None = 35
+    trim_words: int | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.days <= 14:

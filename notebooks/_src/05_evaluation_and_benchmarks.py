@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown, display
 
 from labkit import data, embed, evals, llm, traffic
 from labkit.cli import main as labkit_cli
@@ -305,20 +306,20 @@ correctness_first = rubric.with_weights(correctness=5, groundedness=2, helpfulne
 helpfulness_first = rubric.with_weights(correctness=1, groundedness=1, helpfulness=5, concision=2)
 scored_by_id = {x["id"]: s for x, s in zip(sample, scored, strict=True)}  # no new judge calls below
 same_q = [(a, b) for a in sample for b in sample if a["question_id"] == b["question_id"] and a["id"] < b["id"]]
+flips = {}
 for expected in (False, True):
-    flips = 0
+    flips[expected] = 0
     for a, b in same_q:
         sa, sb = scored_by_id[a["id"]], scored_by_id[b["id"]]
         w1 = np.sign(sa.reweight(correctness_first, expected) - sb.reweight(correctness_first, expected))
         w2 = np.sign(sa.reweight(helpfulness_first, expected) - sb.reweight(helpfulness_first, expected))
-        flips += int(w1 != w2)
-    print(f"{'expected' if expected else 'integer'} scores: {flips} of {len(same_q)} pairs change winner "
-          f"when the weights change")
-assert len(same_q) > 0
+        flips[expected] += int(w1 != w2)
+display(Markdown(f"Of {len(same_q)} pairs of answers to the same question, changing the weights changes the winner "
+                 f"of **{flips[False]}** on integer scores and **{flips[True]}** on the finer expected scores."))
+assert flips[True] > 0, "the rubric's weights decide the winner of some pairs"
 
 # %% [markdown]
-# With flat integer scores no weighting can change anything; the finer expected scores do flip some
-# pairs — but a flip driven by differences of a tenth of a point is noise, not a preference (the demo
+# A flip driven by differences of a tenth of a point is noise, not a preference (the demo
 # shows the judge's own uncertainty next to each aggregate). Weights are a product decision — "a wrong number is worse than a curt answer" — so write them down,
 # version them with the rubric, and keep them fixed while you compare variants. The demo
 # `demos/llm_as_judge.ipynb` lets you move the sliders.

@@ -19,7 +19,7 @@
 # 4. *Creative sample.* Weight **tone** against **factuality**: which welcome line wins each time?
 
 # %%
-from IPython.display import display
+from IPython.display import Markdown, display
 
 from labkit import data, evals, llm
 from labkit.evals import DEMO_RUBRIC, judge
@@ -96,15 +96,25 @@ w = {"factuality": 0, "helpfulness": 4, "tone": 1, "concision": 0}
 assert abs(judged["factual", "B"].reweight(w) - play.verdict("factual", w).aggregates["B"]) < 1e-9
 assert first.sample == "factual" and "A+padding" in padded.aggregates
 
+# %%
+# NBVAL_IGNORE_OUTPUT
+all_scores = [v for sc in judged.values() for v in sc.scores.values()]
+floor = sum(v == 1 for v in all_scores) / len(all_scores)
+display(Markdown(
+    f"**This run's judge** (`{llm.model_for('judge')}`): {distinct} distinct integer score vector(s) among "
+    f"{len(judged)} answers, {floor:.0%} of its integer scores at the floor (1). With equal weights its expected "
+    f"scores separate the factual sample's answers by {equal.margin:.2f}, "
+    + ("less than its own spread: a near-tie" if equal.near_tie else "more than its own spread")
+    + f". Padding answer A moved its aggregate by {gain:+.2f}."))
+
 # %% [markdown]
 # **What to take away.** With a person's scores, the weights are the decision: the curt correct answer
 # wins when facts matter most, the warm wrong one when friendliness does, the lively welcome line when
 # tone does — so write the weights down and keep them fixed while comparing variants.
 #
-# Now look at the judge's column. When its integer scores are the same for every answer (count the
-# distinct score vectors printed above — the default 135M model tends to give everything the floor
-# score), no choice of weights can pick a winner: every comparison is a tie. Its probability-weighted
-# scores do differ, but by less than its own uncertainty: with equal weights that is a coin flip
+# Now look at the judge's column, summarised from this run just above. When its integer scores are the
+# same for every answer, no choice of weights can pick a winner: every comparison is a tie. When its
+# probability-weighted scores differ by less than its own uncertainty, a verdict is a coin flip
 # dressed up as a decision. Padding that adds nothing should never raise a score; check line 3. A judge
 # is only as useful as its agreement with people, which notebook 05 measures with Cohen's kappa. Point
 # `OPENAI_BASE_URL` at a larger model and run this again to see how much of this is the judge's size.
