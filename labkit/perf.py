@@ -100,9 +100,17 @@ def _stream_once(client: Any, model: str, messages: list[dict[str, str]], max_to
     return latency, ttft, out, inp, cached
 
 
+def _supported(client: Any, model: str, **fields: Any) -> dict[str, Any]:
+    """The llama.cpp request ``fields`` that the endpoint behind ``client`` accepts (``llm.capabilities``)."""
+    from labkit import llm
+
+    return llm.capabilities(str(client.base_url), model).extra_body(**fields)
+
+
 def _run_level(client: Any, model: str, prompts: Sequence[str], max_tokens: int, level: int,
                n: int) -> tuple[list[tuple[float, float, int, int, int]], int, float]:
     """``n`` streamed requests from ``level`` threads: (per-request results, errors, wall seconds)."""
+    fixed_length = _supported(client, model, ignore_eos=True)
     results: list[tuple[float, float, int, int, int]] = []
     errors = 0
     lock = threading.Lock()
@@ -117,7 +125,7 @@ def _run_level(client: Any, model: str, prompts: Sequence[str], max_tokens: int,
                 return
             msgs = [{"role": "user", "content": prompts[i % len(prompts)]}]
             try:
-                r = _stream_once(client, model, msgs, max_tokens, {"ignore_eos": True})
+                r = _stream_once(client, model, msgs, max_tokens, fixed_length)
             except Exception:
                 with lock:
                     errors += 1
@@ -141,7 +149,8 @@ def concurrency_sweep(levels: Sequence[int] = (1, 2, 4, 8, 16), requests_per_lev
 
     Each level sends ``requests_per_level`` streamed requests (default: twice the level, at least 4)
     from that many threads. ``ignore_eos`` makes every answer exactly ``max_tokens`` long on
-    llama.cpp servers, so levels are comparable (other servers ignore the field).
+    llama.cpp servers, so levels are comparable; it is sent only where ``llm.capabilities`` says the
+    endpoint accepts it (elsewhere answers may stop early, and throughput counts the tokens generated).
 
     Args:
         levels: concurrency levels, each >= 1.
@@ -202,7 +211,9 @@ class PrefixTrial:
         prefix_tokens: prompt tokens of the shared prefix (as the server counted the first call).
         shared_ttft / cold_ttft: TTFT of each call with the shared prefix / with a unique prefix.
         shared_cached / cold_cached: ``cached_tokens`` the server reported for each call.
-        no_cache_ttft: TTFT of the shared-prefix prompts with ``cache_prompt`` switched off.
+        no_cache_ttft: TTFT of the shared-prefix prompts with ``cache_prompt`` switched off (empty when the
+            endpoint does not accept ``cache_prompt``: there is no control run then).
+        pinned: whether the calls were pinned to one slot (``id_slot`` sent).
     """
 
     prefix_tokens: int
@@ -211,6 +222,7 @@ class PrefixTrial:
     cold_ttft: list[float] = field(default_factory=list)
     cold_cached: list[int] = field(default_factory=list)
     no_cache_ttft: list[float] = field(default_factory=list)
+    pinned: bool = False
 
     @property
     def speedup(self) -> float:
@@ -225,7 +237,8 @@ def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None
 
     Three runs of the same questions, sequentially: (1) after the shared ``prefix``; (2) after a
     prefix of the same length made unique per call (a different first line), so nothing can be
-    reused; (3) the shared prefix with ``cache_prompt: false`` (llama.cpp), the control.
+    reused; (3) the shared prefix with ``cache_prompt: false`` (llama.cpp), the control, only where the
+    endpoint accepts ``cache_prompt`` (``llm.capabilities``).
 
     llama.cpp keeps a KV cache per slot and reuses the longest common prefix with the slot's last
     prompt. Pinning every call to one slot (``id_slot``) makes the reuse deterministic; with several
@@ -236,7 +249,7 @@ def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None
         questions: user questions (at least 2).
         client / model: ``llm.client()`` and ``llm.model_for("chat")`` by default.
         max_tokens: tokens to generate per call (small: this measures the prompt side).
-        slot: llama.cpp slot to pin the calls to; None lets the server choose.
+        slot: llama.cpp slot to pin the calls to (where ``id_slot`` is accepted); None lets the server choose.
 
     Returns:
         A :class:`PrefixTrial`.
@@ -249,8 +262,9 @@ def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None
 
     client = client or llm.client(max_retries=0, timeout=600)
     model = model or llm.model_for("chat")
-    pin: dict[str, Any] = {} if slot is None else {"id_slot": slot}
-    trial = PrefixTrial(prefix_tokens=0)
+    pin: dict[str, Any] = {} if slot is None else _supported(client, model, id_slot=slot)
+    control = _supported(client, model, cache_prompt=False)
+    trial = PrefixTrial(prefix_tokens=0, pinned=bool(pin))
     for i, q in enumerate(questions):
         msgs = [{"role": "system", "content": prefix}, {"role": "user", "content": q}]
         _, ttft, _, n_in, cached = _stream_once(client, model, msgs, max_tokens, pin)
@@ -264,9 +278,9 @@ def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None
         _, ttft, _, _, cached = _stream_once(client, model, msgs, max_tokens, pin)
         trial.cold_ttft.append(ttft)
         trial.cold_cached.append(cached)
-    for q in questions:
+    for q in questions if control else ():
         msgs = [{"role": "system", "content": prefix}, {"role": "user", "content": q}]
-        _, ttft, _, _, _ = _stream_once(client, model, msgs, max_tokens, {**pin, "cache_prompt": False})
+        _, ttft, _, _, _ = _stream_once(client, model, msgs, max_tokens, {**pin, **control})
         trial.no_cache_ttft.append(ttft)
     return trial
 
