@@ -392,3 +392,14 @@ totals = llm.ledger.totals()
 print(f"{totals['calls']} calls, {totals['input_tokens']} input + {totals['output_tokens']} output tokens, "
       f"${totals['cost_usd']:.6f}, {totals['latency_s']:.1f} s in model calls")
 llm.ledger.summary()
+
+# %% [markdown]
+# ## On a stronger endpoint
+# Through another OpenAI-compatible endpoint the same code runs; what `llm.capabilities()` printed
+# above is what changes: without `ignore_eos` the long answer and the batching sweep end where the
+# model stops, without `cache_prompt` there is no cache-off control in §5, without `id_slot` the server
+# picks the slot. Prices become the provider's, so every dollar figure grows. Backend-independent:
+# §3's cache asserts (the embedding model runs here, not at the endpoint), the budget cap in §9 and the
+# exercise. The rest rest on this machine's model: prompt length driving TTFT holds on any server;
+# prefix caching needs a server that caches prompts this short (OpenAI caches from 1,024 tokens, so
+# §5 needs a longer `PREFIX` there); the batching gain needs one server you share with no one.
