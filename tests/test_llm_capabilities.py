@@ -49,3 +49,21 @@ def test_through_the_strict_proxy_the_extras_are_unsupported(embedded) -> None:
     assert caps.logprobs and caps.json_schema and caps.tools, "what the OpenAI API accepts still passes"
     assert {f"Unrecognized request argument supplied: {k}" for k in LLAMACPP_EXTRAS} <= refused
     assert caps.extra_body(ignore_eos=True) == {}
+
+
+@pytest.mark.server
+def test_perf_sends_llamacpp_fields_only_where_accepted(embedded) -> None:
+    from labkit import perf
+
+    prefix = "You are a careful assistant for the Quaywise product. Answer briefly. " * 12
+    with StrictOpenAIProxy(embedded.url) as proxy:
+        client = llm.client(base_url=proxy.url, max_retries=0)
+        llm.capabilities(proxy.url)  # probe first: the probes' refusals are expected
+        before = len(proxy.rejections)
+        pts = perf.concurrency_sweep((1, 2), requests_per_level=2, max_tokens=4, client=client)
+        trial = perf.prefix_cache_trial(prefix, ["Hi?", "Hello?"], max_tokens=2, client=client)
+        refused_by_perf = proxy.rejections[before:]
+    assert refused_by_perf == [] and all(p.errors == 0 and p.requests == 2 for p in pts)
+    assert not trial.pinned and trial.no_cache_ttft == [], "no id_slot pin and no cache_prompt control here"
+    direct = perf.prefix_cache_trial(prefix, ["Hi?", "Hello?"], max_tokens=2)
+    assert direct.pinned and len(direct.no_cache_ttft) == 2
