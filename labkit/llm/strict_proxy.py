@@ -128,6 +128,12 @@ class StrictOpenAIProxy(LocalProxy):
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
                 return
 
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except ConnectionResetError:
+                    self.close_connection = True  # a client dropped an idle keep-alive connection: not an error
+
             def _send_error(self, rejection: Rejection) -> None:
                 data = openai_error(rejection.message)
                 self.send_response(rejection.status)
