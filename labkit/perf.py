@@ -70,16 +70,24 @@ class SweepPoint:
 
 def _streamed_call(client: Any, model: str, prompts: Sequence[str], max_tokens: int,
                    results: list[StreamTiming]) -> Callable[[int], int]:
-    """A :func:`load_test` call: stream request ``i`` (``ignore_eos``: every answer ``max_tokens`` long),
-    keep its timing in ``results`` and return its token count."""
+    """A :func:`load_test` call: stream request ``i`` (``ignore_eos``, where the endpoint accepts it: every
+    answer ``max_tokens`` long), keep its timing in ``results`` and return its token count."""
+    fixed_length = _supported(client, model, ignore_eos=True)
 
     def call(i: int) -> int:
         msgs = [{"role": "user", "content": prompts[i % len(prompts)]}]
-        t = time_stream(client, model, msgs, max_tokens=max_tokens, temperature=0, extra_body={"ignore_eos": True})
+        t = time_stream(client, model, msgs, max_tokens=max_tokens, temperature=0, extra_body=fixed_length)
         results.append(t)  # list.append is atomic; load_test counts a raised call as an error
         return t.output_tokens
 
     return call
+
+
+def _supported(client: Any, model: str, **fields: Any) -> dict[str, Any]:
+    """The llama.cpp request ``fields`` that the endpoint behind ``client`` accepts (``llm.capabilities``)."""
+    from labkit import llm
+
+    return llm.capabilities(str(client.base_url), model).extra_body(**fields)
 
 
 def concurrency_sweep(levels: Sequence[int] = (1, 2, 4, 8, 16), requests_per_level: int | None = None,
@@ -89,7 +97,8 @@ def concurrency_sweep(levels: Sequence[int] = (1, 2, 4, 8, 16), requests_per_lev
 
     Each level sends ``requests_per_level`` streamed requests (default: twice the level, at least 4)
     from that many threads. ``ignore_eos`` makes every answer exactly ``max_tokens`` long on
-    llama.cpp servers, so levels are comparable (other servers ignore the field).
+    llama.cpp servers, so levels are comparable; it is sent only where ``llm.capabilities`` says the
+    endpoint accepts it (elsewhere answers may stop early, and throughput counts the tokens generated).
 
     Args:
         levels: concurrency levels, each >= 1.
@@ -151,7 +160,9 @@ class PrefixTrial:
         prefix_tokens: prompt tokens of the shared prefix (as the server counted the first call).
         shared_ttft / cold_ttft: TTFT of each call with the shared prefix / with a unique prefix.
         shared_cached / cold_cached: ``cached_tokens`` the server reported for each call.
-        no_cache_ttft: TTFT of the shared-prefix prompts with ``cache_prompt`` switched off.
+        no_cache_ttft: TTFT of the shared-prefix prompts with ``cache_prompt`` switched off (empty when the
+            endpoint does not accept ``cache_prompt``: there is no control run then).
+        pinned: whether the calls were pinned to one slot (``id_slot`` sent).
     """
 
     prefix_tokens: int
@@ -160,6 +171,7 @@ class PrefixTrial:
     cold_ttft: list[float] = field(default_factory=list)
     cold_cached: list[int] = field(default_factory=list)
     no_cache_ttft: list[float] = field(default_factory=list)
+    pinned: bool = False
 
     @property
     def speedup(self) -> float:
@@ -174,7 +186,8 @@ def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None
 
     Three runs of the same questions, sequentially: (1) after the shared ``prefix``; (2) after a
     prefix of the same length made unique per call (a different first line), so nothing can be
-    reused; (3) the shared prefix with ``cache_prompt: false`` (llama.cpp), the control.
+    reused; (3) the shared prefix with ``cache_prompt: false`` (llama.cpp), the control, only where the
+    endpoint accepts ``cache_prompt`` (``llm.capabilities``).
 
     llama.cpp keeps a KV cache per slot and reuses the longest common prefix with the slot's last
     prompt. Pinning every call to one slot (``id_slot``) makes the reuse deterministic; with several
@@ -185,7 +198,7 @@ def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None
         questions: user questions (at least 2).
         client / model: ``llm.client()`` and ``llm.model_for("chat")`` by default.
         max_tokens: tokens to generate per call (small: this measures the prompt side).
-        slot: llama.cpp slot to pin the calls to; None lets the server choose.
+        slot: llama.cpp slot to pin the calls to (where ``id_slot`` is accepted); None lets the server choose.
 
     Returns:
         A :class:`PrefixTrial`.
@@ -198,8 +211,9 @@ def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None
 
     client = client or llm.client(max_retries=0, timeout=600)
     model = model or llm.model_for("chat")
-    pin: dict[str, Any] = {} if slot is None else {"id_slot": slot}
-    trial = PrefixTrial(prefix_tokens=0)
+    pin: dict[str, Any] = {} if slot is None else _supported(client, model, id_slot=slot)
+    control = _supported(client, model, cache_prompt=False)
+    trial = PrefixTrial(prefix_tokens=0, pinned=bool(pin))
     for i, q in enumerate(questions):
         msgs = [{"role": "system", "content": prefix}, {"role": "user", "content": q}]
         t = time_stream(client, model, msgs, max_tokens=max_tokens, temperature=0, extra_body=pin)
@@ -213,9 +227,9 @@ def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None
         t = time_stream(client, model, msgs, max_tokens=max_tokens, temperature=0, extra_body=pin)
         trial.cold_ttft.append(t.ttft_s)
         trial.cold_cached.append(t.cached_tokens)
-    for q in questions:
+    for q in questions if control else ():
         msgs = [{"role": "system", "content": prefix}, {"role": "user", "content": q}]
-        t = time_stream(client, model, msgs, max_tokens=max_tokens, temperature=0, extra_body={**pin, "cache_prompt": False})
+        t = time_stream(client, model, msgs, max_tokens=max_tokens, temperature=0, extra_body={**pin, **control})
         trial.no_cache_ttft.append(t.ttft_s)
     return trial
 

@@ -29,6 +29,7 @@ import openai
 
 from labkit import config
 from labkit.llm import registry
+from labkit.llm.capabilities import Capabilities, capabilities
 from labkit.llm.errors import EndpointUnreachable, UnknownModel
 from labkit.llm.ledger import CallRecord, Ledger
 from labkit.llm.registry import ModelInfo
@@ -36,8 +37,8 @@ from labkit.llm.server import EmbeddedServer, ServerSettings
 from labkit.llm.transport import AsyncRecordingTransport, Hooks, RecordingTransport
 
 __all__ = [
-    "CallRecord", "EmbeddedServer", "Ledger", "ModelInfo", "ServerSettings",
-    "async_client", "backend", "base_url", "chat_model", "client", "cost", "hooks",
+    "CallRecord", "Capabilities", "EmbeddedServer", "Ledger", "ModelInfo", "ServerSettings",
+    "async_client", "backend", "base_url", "capabilities", "chat_model", "client", "cost", "hooks",
     "ledger", "model_for", "registry", "server", "shutdown",
 ]
 

@@ -189,3 +189,12 @@ print(f"{totals['calls']} calls, {totals['input_tokens']} input + {totals['outpu
       f"${totals['cost_usd']:.6f}, {totals['latency_s']:.1f} s in model calls")
 llm.ledger.plot()
 llm.ledger.summary()
+
+# %% [markdown]
+# ## On a stronger endpoint
+# With `OPENAI_BASE_URL` or `OPENAI_API_KEY` set, every cell above calls that endpoint instead: the
+# answers get better and longer, latency is the provider's (network included), and costs are list
+# prices from the registry instead of notional ones; §6 prints the endpoint instead of the local
+# server's settings. The asserts do not depend on the backend: the environment checks, a non-empty
+# answer that stopped or hit its length, the first streamed token before the last, and a `Ticket` that
+# parses. §4 needs `response_format` with a JSON schema, which `llm.capabilities().json_schema` reports.

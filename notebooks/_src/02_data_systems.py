@@ -433,3 +433,10 @@ ex2.check(detection_delay)
 # NBVAL_IGNORE_OUTPUT
 store.close()
 llm.ledger.summary()
+
+# %% [markdown]
+# ## On a stronger endpoint
+# Almost nothing here calls the chat model: ingestion, lineage, skew and drift use the local
+# embedding model and the store, so every assert except the two answers of §2 is independent of
+# the backend. With another endpoint those two answers change wording, and their sources are still
+# recorded, so the lineage asserts hold. A different *embedding* model is the skew of §3: re-embed.

@@ -31,7 +31,8 @@ from labkit.llm import registry
 # %% [markdown]
 # ## 1. One workload for every deployment
 # To compare deployments, each must do the *same work*. We send one prompt and force exactly
-# `OUT_TOKENS` generated tokens (llama.cpp's `ignore_eos`), at concurrency 1, 2 and 4. Small numbers
+# `OUT_TOKENS` generated tokens (llama.cpp's `ignore_eos`, sent where `llm.capabilities` says the
+# endpoint accepts it), at concurrency 1, 2 and 4. Small numbers
 # on purpose: a 2-core CPU generates ~90 tokens/s; `bench/bench_deploy.py` runs the bigger version.
 
 # %%
@@ -39,7 +40,6 @@ MESSAGES = [{"role": "user", "content": "In three sentences, why would a support
 OUT_TOKENS = 32
 LEVELS = (1, 2, 4)
 REQUESTS = 4  # per concurrency level
-LOCAL_ARGS = {"temperature": 0, "extra_body": {"ignore_eos": True}}
 HW_USD_PER_HOUR = registry.hardware_usd_per_hour()
 print(f"{OUT_TOKENS} tokens per request, concurrency {LEVELS}, {REQUESTS} requests per level; "
       f"local hardware priced at ${HW_USD_PER_HOUR:.2f}/h (registry)")
@@ -57,6 +57,9 @@ cold = deploy.server_cold_start()
 server = llm.server()
 ALIAS = server.settings.model_alias
 local = deploy.provider_client(Provider("self-hosted", server.url, ALIAS, timeout_s=300))
+LOCAL_CAPS = llm.capabilities(server.url)  # what this server accepts beyond the OpenAI API, probed once
+LOCAL_ARGS = {"temperature": 0, "extra_body": LOCAL_CAPS.extra_body(ignore_eos=True)}
+print(LOCAL_CAPS.explain("ignore_eos", "answers may stop before OUT_TOKENS"))
 print(f"fresh server: /health after {cold.ready_s:.2f} s, first token after {cold.first_token_s:.2f} s, "
       f"{cold.rss_mb:.0f} MB resident")
 
@@ -74,13 +77,13 @@ def http_call(client, model, **kwargs):
     return call
 
 
-metrics_before = deploy.scrape_metrics(server.root_url)
+metrics_before = deploy.scrape_metrics(server.root_url) if LOCAL_CAPS.metrics else {}
 mark = llm.ledger.mark()
 server_report = deploy.measure_deployment(
     "self-hosted (HTTP)", lambda: deploy.time_stream(local, ALIAS, MESSAGES, max_tokens=OUT_TOKENS, **LOCAL_ARGS),
     http_call(local, ALIAS, **LOCAL_ARGS), cold_start_s=cold.first_token_s,
     memory_mb=deploy.rss_mb(server.process.pid), levels=LEVELS, requests=REQUESTS)
-metrics_after = deploy.scrape_metrics(server.root_url)
+metrics_after = deploy.scrape_metrics(server.root_url) if LOCAL_CAPS.metrics else {}
 print(pd.DataFrame([r.row() for r in server_report.curve]).to_string(index=False))
 
 # %% [markdown]
@@ -107,11 +110,14 @@ assert four.p50_s > one.p50_s, "... at the price of slower individual requests"
 # NBVAL_IGNORE_OUTPUT
 delta = {k: metrics_after[k] - metrics_before.get(k, 0.0) for k in metrics_after if k.endswith("_total")}
 ledger_out = int(llm.ledger.frame(since=mark)["output_tokens"].sum())
-print(pd.Series(delta).round(1).to_string())
-print(f"\nserver says {delta['llamacpp:tokens_predicted_total']:.0f} tokens generated; the ledger says {ledger_out}")
+print(LOCAL_CAPS.explain("metrics", "no server-side count to check the ledger against"))
+if LOCAL_CAPS.metrics:
+    print(pd.Series(delta).round(1).to_string())
+    print(f"\nserver says {delta['llamacpp:tokens_predicted_total']:.0f} tokens generated; the ledger says {ledger_out}")
 
 # %%
-assert abs(delta["llamacpp:tokens_predicted_total"] - ledger_out) <= 0.05 * ledger_out + 2
+if LOCAL_CAPS.metrics:
+    assert abs(delta["llamacpp:tokens_predicted_total"] - ledger_out) <= 0.05 * ledger_out + 2
 
 # %% [markdown]
 # ## 3. Edge: the model inside this process
@@ -154,7 +160,10 @@ if llm.backend() == "embedded":
     print(f"SIMULATION of {sim.name}: TTFT {sim.ttft_s} s, {sim.tokens_per_s} tokens/s per stream, "
           f"${sim.input_usd_per_m}/M in, ${sim.output_usd_per_m}/M out\n  source: {sim.source}")
 else:
-    hosted, HOSTED_ARGS = Provider.current("hosted (live)"), {"temperature": 0}
+    caps = llm.capabilities()
+    hosted = Provider.current("hosted (live)")
+    HOSTED_ARGS = {"temperature": 0, "extra_body": caps.extra_body(ignore_eos=True)}
+    print(caps.explain("ignore_eos", "hosted answers may stop before OUT_TOKENS, so compare tokens/s"))
     info = registry.find(hosted.model) or registry.get(registry.role_model("openai", "chat"))
     PRICES = {"input_usd_per_m": info.input_usd_per_m, "output_usd_per_m": info.output_usd_per_m}
     print(f"LIVE: {hosted.base_url}, model {hosted.model}; priced as {info.id}: {PRICES} $/M tokens")
@@ -179,6 +188,9 @@ if llm.backend() == "embedded":
     stated_s = sim.ttft_s + OUT_TOKENS / sim.tokens_per_s
     assert 0.9 * stated_s <= h1.p50_s < 1.5 * stated_s, (h1.p50_s, stated_s)
     print(f"simulation reproduced: p50 {h1.p50_s:.2f} s at concurrency 1 for a stated {stated_s:.2f} s")
+elif "127.0.0.1" in str(hosted.base_url) or "localhost" in str(hosted.base_url):
+    # an OpenAI-compatible server on this machine (e.g. the strict proxy in CI): it batches, it does not scale out
+    assert h4.throughput_rps > 1.1 * h1.throughput_rps, "continuous batching should raise throughput"
 else:
     assert h4.throughput_rps > 2 * h1.throughput_rps, "a hosted API absorbs concurrency (until its rate limit)"
 
@@ -433,3 +445,13 @@ totals = llm.ledger.totals()
 print(f"{totals['calls']} calls, {totals['input_tokens']} input + {totals['output_tokens']} output tokens, "
       f"${totals['cost_usd']:.6f}, {totals['latency_s']:.1f} s in model calls")
 llm.ledger.summary()
+
+# %% [markdown]
+# ## On a stronger endpoint
+# The edge and self-hosted columns always measure this machine's llama.cpp (its extras and
+# `/metrics`, as `LOCAL_CAPS` printed). With an endpoint configured, the hosted column is measured
+# live instead of simulated: its TTFT includes the network, its concurrency is the provider's
+# (until its rate limit), and its answers are not forced to `OUT_TOKENS` unless the endpoint accepts
+# `ignore_eos` (the line printed in §4 says which). Backend-independent: the cold start, batching and
+# metrics asserts (local server), the capacity and break-even arithmetic and the fallback drills
+# (local stubs). The hosted concurrency assert is about whatever endpoint you configured.

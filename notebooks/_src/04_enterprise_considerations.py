@@ -527,3 +527,11 @@ totals = llm.ledger.totals()
 print(f"{totals['calls']} calls, {totals['input_tokens']} input + {totals['output_tokens']} output tokens, "
       f"${totals['cost_usd']:.6f}, {totals['latency_s']:.1f} s in model calls")
 llm.ledger.summary()
+
+# %% [markdown]
+# ## On a stronger endpoint
+# Egress, PII, tenancy, audit and erasure are enforced in the client path and the store before a
+# request leaves, and §2's "hosted provider" is a local stub, so those asserts hold on any backend.
+# One depends on where your endpoint is: §2 routes confidential data to `Provider.current`, which the
+# policy must allow for that class. A local server is allowed; a hosted API is not, and then the chain
+# refuses both routes, as it should. Answers' wording and the tenant questions' cost follow the endpoint.

@@ -412,3 +412,10 @@ totals = llm.ledger.totals()
 print(f"{totals['calls']} calls, {totals['input_tokens']} input + {totals['output_tokens']} output tokens, "
       f"${totals['cost_usd']:.6f}")
 llm.ledger.summary()
+
+# %% [markdown]
+# ## On a stronger endpoint
+# The input guards (patterns, normalisation, the learned classifiers and their thresholds) run on
+# this machine, so §1–§6 and their asserts are the same on any backend. The output layer's schema mode
+# needs `response_format` json_schema (`llm.capabilities().json_schema`); a stronger model needs fewer
+# repairs. Behind the RAG service (§8), blocked prompts still cost no model call, whoever serves them.

@@ -298,3 +298,11 @@ totals = llm.ledger.totals()
 print(f"{totals['calls']} calls, {totals['input_tokens']} input + {totals['output_tokens']} output tokens, "
       f"{totals['latency_s']:.1f} s in model calls")
 llm.ledger.summary()
+
+# %% [markdown]
+# ## On a stronger endpoint
+# The labelled set, the five detectors and their AUROC asserts (§2–§7) are computed here from stored
+# answers and local models, so they hold on any backend. A stronger endpoint changes §1's live answers
+# (fewer unsupported claims), the LLM judge and self-consistency of §8 (better verdicts, same
+# asserts on their form) and §9's share of answers kept; the rule that no answer below the threshold
+# reaches the user holds on any backend.

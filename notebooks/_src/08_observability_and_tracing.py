@@ -422,3 +422,11 @@ totals = llm.ledger.totals()
 print(f"{totals['calls']} calls ({totals['errors']} failed on purpose), {totals['input_tokens']} input + "
       f"{totals['output_tokens']} output tokens, ${totals['cost_usd']:.6f}, {totals['latency_s']:.1f} s in model calls")
 llm.ledger.summary()
+
+# %% [markdown]
+# ## On a stronger endpoint
+# A span records the token counts the backend reported and the same cost as the ledger's record of
+# that call, so the token and cost asserts compare two views of one call, on any backend. Retries
+# (§4) come from a local flaky proxy and the incident (§8) from a simulation, so their asserts do not
+# depend on the endpoint; "the model call is most of every request" (§3) holds while the model is
+# slower than retrieval, which a fast hosted model with a slow network may not be.

@@ -33,9 +33,11 @@ from labkit.rag import RagApp
 app = RagApp()
 tier = routing.ChatTier("rag", app, max_tokens=64)
 messages, hits, estimate = tier.prepare("How many approval steps can a workflow have?")
-client, model = llm.client(), llm.model_for("chat")
+client, model, caps = llm.client(), llm.model_for("chat"), llm.capabilities()
+print(caps.explain("ignore_eos", "the answer ends where the model stops, so its length seeds the calculator"))
 stream = client.chat.completions.create(model=model, messages=messages, max_tokens=64, temperature=0, stream=True,
-                                        stream_options={"include_usage": True}, extra_body={"ignore_eos": True})
+                                        stream_options={"include_usage": True},
+                                        extra_body=caps.extra_body(ignore_eos=True))
 text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
 call = llm.ledger.records[-1]
 decode_tps = (call.output_tokens - 1) / (call.latency_s - call.ttft_s)
