@@ -102,14 +102,14 @@ def test_no_tenant_can_reach_another_tenants_documents(kb_app) -> None:
         asked += 1
         leaks += sum(h.tenant not in (attacker, "shared") for h in hits)
         # Without the tenant filter the same query does find the victim's documents: the test has teeth.
-        unprotected_leaks += any(h.tenant == victim for h in kb_app.index.search(q, k=3, query_vector=vec))
+        unprotected_leaks += any(h.tenant == victim for h in kb_app.index.search_all_tenants(q, k=3, query_vector=vec))
     assert asked > 100
     assert leaks == 0
     assert unprotected_leaks > asked * 0.5
 
 
 def test_defence_in_depth_stops_a_broken_retriever(toy: IsolatedRag) -> None:
-    toy.app.retrieve = lambda q, tenant: toy.app.index.search(q, k=3, mode="bm25", tenant=None)  # a bug
+    toy.app.retrieve = lambda q, tenant: toy.app.index.search_all_tenants(q, k=3, mode="bm25")  # a bug
     with pytest.raises(CrossTenantLeak, match="globex-1"):
         toy.retrieve("Globex contract price per seat", "acme")
 

@@ -61,8 +61,9 @@ def test_a_span_name_prefix_is_literal(tmp_path: Path) -> None:
 
 def test_request_log_search_and_scrub_are_literal() -> None:
     log = RequestLog()
-    log.write("acme", "a_b", "t1", "log", "q", {"question": "ask a_b"}, DataClass.INTERNAL, 1)
-    log.write("acme", "axb", "t2", "log", "q", {"question": "ask axb, 100% sure"}, DataClass.INTERNAL, 1)
+    log.write("acme", "a_b", "t1", kind="log", name="q", body={"question": "ask a_b"}, cls=DataClass.INTERNAL, retain_days=1)
+    log.write("acme", "axb", "t2", kind="log", name="q", body={"question": "ask axb, 100% sure"}, cls=DataClass.INTERNAL,
+              retain_days=1)
     assert [e["trace_id"] for e in log.search("a_b")] == ["t1"]
     assert [e["trace_id"] for e in log.search("0%")] == ["t2"]
     assert [e["trace_id"] for e in log.search("%")] == ["t2"]
