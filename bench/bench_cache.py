@@ -98,7 +98,7 @@ def hit_vs_generation() -> dict:
     gen_s, hit_s = [], []
     for r in rows:
         t = time.perf_counter()
-        a = app.answer(r["question"])
+        a = app.answer(r["question"], tenant=None if r["tenant"] == "shared" else r["tenant"])
         gen_s.append(time.perf_counter() - t)
         sc.put(r["question"], a.text, namespace="bench")
     sc.lookup(rows[0]["question"], namespace="bench")  # warm-up of the embedder

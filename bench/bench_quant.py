@@ -112,7 +112,8 @@ def run() -> dict:
     shipped = Path(ServerSettings.from_env().model_path)
     app = RagApp()
     dev = [r for r in data.records("golden") if r["split"] == "dev"][:QUESTIONS]
-    prompts = [messages(prompt(app.config.prompt_version), r["question"], app.retrieve(r["question"])) for r in dev]
+    prompts = [messages(prompt(app.config.prompt_version), r["question"], app.retrieve(r["question"], None if r["tenant"] == "shared" else r["tenant"]))
+               for r in dev]
     with tempfile.TemporaryDirectory(prefix="bench-quant-") as tmp:
         t0 = time.perf_counter()
         q8 = requantize(shipped, Path(tmp) / "q8_0.gguf", "Q8_0")
