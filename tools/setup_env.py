@@ -11,6 +11,8 @@ Order of work:
 2. the rest of the lock, with dependencies, so pip checks that the pins fit together, except the
    packages whose published metadata is wrong (`NO_DEPS`), which go in with `--no-deps`.
 3. labkit itself (editable), with its lower bounds checked against what is installed.
+Steps 2 and 3 use uv (pinned in the lock, installed by pip) when it installs, which takes seconds where pip
+takes minutes, with pip as the fallback; `LABKIT_INSTALLER=pip` forces pip.
 4. a check that everything installed is pinned (a dependency missing from the lock is named).
 
     python tools/setup_env.py                     # what `make setup` runs
@@ -32,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,22 +252,67 @@ def write_requirements(pins: dict[str, str], names: list[str], folder: Path, ste
     return path
 
 
+def uv_index_args(locations: list[str]) -> list[str]:
+    """pip's configured local wheel folders and indexes as uv options (uv does not read pip's configuration).
+
+    Args:
+        locations: what :func:`pip_config_locations` found.
+    Returns:
+        ``--find-links`` for folders, ``--extra-index-url`` for index URLs, and uv's pip-like choice of the
+        best version across all of them.
+    """
+    args: list[str] = []
+    for loc in dict.fromkeys(locations):
+        if os.path.isdir(loc.removeprefix("file://")) and not loc.rstrip("/").endswith("/simple"):
+            args += ["--find-links", loc.removeprefix("file://")]
+        else:
+            args += ["--extra-index-url", loc]
+    return [*args, "--index-strategy", "unsafe-best-match"] if args else args
+
+
+def uv_available(pins: dict[str, str]) -> bool:
+    """Install the locked uv into this environment (pip), so the bulk of the lock installs in seconds."""
+    if os.environ.get("LABKIT_INSTALLER", "uv") == "pip" or "uv" not in pins:
+        return False
+    if pip("install", f"uv=={pins['uv']}") != 0:
+        print("uv: could not be installed; pip installs the lock instead (slower, same versions)", flush=True)
+        return False
+    return True
+
+
+def installer(use_uv: bool) -> Callable[..., int]:
+    """``install(*args)``: uv's pip interface when available (falling back to pip on failure), else pip."""
+    index = uv_index_args(pip_config_locations())
+
+    def install(*args: str) -> int:
+        if use_uv:
+            cmd = [sys.executable, "-m", "uv", "pip", "install", "--quiet", "--python", sys.executable, *index, *args]
+            print("  $ uv pip install " + " ".join(args), flush=True)
+            if subprocess.run(cmd).returncode == 0:
+                return 0
+            print("uv: that step failed; trying it with pip", flush=True)
+        return pip("install", *args)
+
+    return install
+
+
 def install_locked(pins: dict[str, str], torch_choice: list[TorchSource], editable: Path | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         constraints = write_requirements(pins, [n for n in pins if n not in NO_DEPS], folder, "constraints")
         install_torch(torch_choice, constraints)
+        install = installer(uv_available(pins))
         rest = write_requirements(pins, [n for n in pins if n not in NO_DEPS and n != "torch"], folder, "rest")
         print("lock: installing the pinned stack with dependencies", flush=True)
-        if pip("install", "-r", str(rest), "-c", str(constraints)) != 0:
+        if install("-r", str(rest), "-c", str(constraints)) != 0:
             raise SystemExit("set-up stopped: the pins in requirements.lock do not install together (pip's message "
                              "above names the conflict). Fix the pin, or run `make lock` in a working environment.")
         print(f"lock: installing {', '.join(NO_DEPS)} without dependencies (their metadata is wrong)", flush=True)
-        if pip("install", "--no-deps", *[f"{n}=={pins[n]}" for n in NO_DEPS]) != 0:
+        if install("--no-deps", *[f"{n}=={pins[n]}" for n in NO_DEPS]) != 0:
             raise SystemExit(f"set-up stopped: could not install {', '.join(NO_DEPS)}")
         if editable is not None:
             print("labkit: installing (editable) with its lower bounds checked", flush=True)
-            if pip("install", "--no-build-isolation", "-e", str(editable), "-c", str(constraints)) != 0:
+            if install("--no-build-isolation", "-e", str(editable), "-c", str(constraints)) != 0:
                 raise SystemExit("set-up stopped: labkit's requirements in pyproject.toml do not fit the lock")
     ok, said = torch_imports()
     if not ok:  # a later step replaced torch; never finish with a broken one
@@ -299,6 +347,20 @@ def install_colab(pins: dict[str, str], editable: Path) -> None:
         install_torch(choose_torch_sources(detect_machine(pins["torch"]), pins["torch"]), LOCK)
 
 
+def install_lab_settings(prefix: Path = Path(sys.prefix)) -> Path:
+    """JupyterLab's settings for the course (no "get notified about official Jupyter news?" prompt over the demos).
+
+    Args:
+        prefix: the environment's prefix (JupyterLab reads ``share/jupyter/lab/settings/overrides.json`` there).
+    Returns:
+        The file written.
+    """
+    target = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text((ROOT / "tools" / "jupyterlab_overrides.json").read_text(encoding="utf-8"), encoding="utf-8")
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lock", type=Path, default=LOCK, help="the lock file (default: requirements.lock)")
@@ -327,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         install_colab(pins, ROOT)
     else:
         install_locked(pins, sources, editable)
+    print(f"jupyterlab: course settings in {install_lab_settings()}", flush=True)
     print("set-up done", flush=True)
     return 0
 
