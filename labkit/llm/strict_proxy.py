@@ -25,10 +25,9 @@ import json
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from typing import Any
 from urllib.parse import urlsplit
 
-from labkit.tracing.faults import LocalProxy
+from labkit.tracing.faults import LocalProxy, QuietHandler
 
 _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
@@ -122,17 +121,7 @@ class StrictOpenAIProxy(LocalProxy):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-                return
-
-            def handle(self) -> None:
-                try:
-                    super().handle()
-                except ConnectionResetError:
-                    self.close_connection = True  # a client dropped an idle keep-alive connection: not an error
+        class Handler(QuietHandler):
 
             def _send_error(self, rejection: Rejection) -> None:
                 data = openai_error(rejection.message)

@@ -53,6 +53,21 @@ class Injected:
     truncate: bool = False
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive, no access log, and a client dropping an idle connection is not an error."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        return
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except ConnectionResetError:
+            self.close_connection = True
+
+
 class LocalProxy:
     """A threaded reverse proxy on 127.0.0.1 in front of a local HTTP server; the base of the fault proxies.
 
@@ -85,12 +100,7 @@ class LocalProxy:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-                return
-
+        class Handler(QuietHandler):
             def _reply(self, status: int, data: bytes, headers: Iterable[tuple[str, str]]) -> None:
                 self.send_response(status)
                 for k, v in headers:
