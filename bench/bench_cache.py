@@ -119,9 +119,13 @@ def thresholds() -> dict:
     at_test = test.at(chosen.threshold)
     unguarded = test.at(chosen.threshold, guarded=False)
     grid = [round(x, 2) for x in np.arange(0.40, 0.96, 0.02)]
+    about = {r["id"]: r.get("about", "") for r in data.records("cache_pairs", "test")}
     by_kind: dict[str, dict[str, float]] = {}
-    for kind in sorted({r.kind for r in at_test.results}):
-        rs = [r for r in at_test.results if r.kind == kind]
+    # hit_rate of a near-miss kind is its false-hit rate; "paraphrase/action" and "paraphrase/system"
+    # are the paraphrases written with the opposite-action and named-system words (issue 20)
+    for kind in sorted({r.kind for r in at_test.results} | {f"paraphrase/{a}" for a in about.values() if a}):
+        rs = [r for r in at_test.results
+              if r.kind == kind or (kind.startswith("paraphrase/") and f"paraphrase/{about[r.id]}" == kind)]
         by_kind[kind] = {"pairs": len(rs), "hit_rate": round(sum(r.hit for r in rs) / len(rs), 3)}
     return {
         "rule": "best dev hit rate with dev false-hit rate < 1 %, guard on",

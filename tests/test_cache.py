@@ -104,6 +104,12 @@ def test_exact_cache_validates() -> None:
     ("What's the monthly price of Starter?", "What's the annual price of Starter?", "contrast"),
     ("How do I import forms?", "How do I export forms?", "contrast"),
     ("How do I share a form?", "How do I share a submission?", "object"),
+    ("How do I share a form?", "How do I stop sharing a form?", "contrast"),  # a phrase beats its last word
+    ("How do I turn the digest on?", "How do I turn the digest off?", "contrast"),  # "turn ... off"
+    ("How do I allow guests?", "How do I block guests?", "contrast"),
+    ("How do I set up SSO with Okta?", "How do I set up SSO with Azure AD?", "identity_provider"),
+    ("Is Quaywise hosted on AWS?", "Is Quaywise hosted on Azure?", "cloud"),
+    ("Can I pay by card?", "Can I pay with PayPal?", "payment_method"),
 ])
 def test_guard_vetoes_near_misses(cached: str, incoming: str, reason: str) -> None:
     verdict = NearMissGuard().check(cached, incoming)
@@ -119,6 +125,9 @@ def test_guard_vetoes_near_misses(cached: str, incoming: str, reason: str) -> No
     ("Does API v2 support webhooks?", "Does version 2 of the API support webhooks?"),
     ("Does Quaywise have a mobile app?", "Is there a Quaywise app for phones?"),
     ("Can't I export to CSV?", "Why can I not export to CSV?"),  # two negations, same polarity
+    ("How do I turn on email alerts?", "How can I enable email alerts?"),  # one side of a contrast
+    ("Can I use Azure AD for SSO?", "Can I use Microsoft Entra ID for SSO?"),  # not read as the Azure cloud
+    ("Can I pay by card?", "Can I pay with a credit card?"),
 ])
 def test_guard_lets_paraphrases_through(cached: str, incoming: str) -> None:
     verdict = NearMissGuard().check(cached, incoming)
@@ -133,6 +142,9 @@ def test_guard_is_configurable() -> None:
     with pytest.raises(ValueError, match="empty"):
         NearMissGuard(terms={"x": ["a||b"]})
     assert NearMissGuard(check_numbers=False).check("10 seats", "20 seats").ok
+    phrases = NearMissGuard(terms={}, objects=[], contrasts=[[frozenset({"turn ... on"}), frozenset({"turn ... off"})]])
+    assert not phrases.check("turn the lamp on", "turn the red lamp off").ok
+    assert phrases.check("turn the lamp on", "switch the lamp off").ok  # words it was not given
 
 
 def test_normalise_question_drops_the_asking_frame() -> None:

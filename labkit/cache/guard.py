@@ -82,30 +82,57 @@ class _TermKind:
                 else:
                     folded.append(alt.lower())
                     self.canonical[alt.lower()] = name
-
-        def compile_(alts: list[str]) -> re.Pattern[str] | None:
-            if not alts:
-                return None
-            ordered = sorted(set(alts), key=len, reverse=True)  # longest first: "team plan" before "team"
-            return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in ordered) + r")(?![\w-])")
-
-        self._folded, self._exact = compile_(folded), compile_(exact)
+        self._folded = _alternation(folded, re.IGNORECASE)
+        self._exact = _alternation(exact)
 
     def strip(self, text: str) -> str:
-        """The text with every term of this kind blanked out."""
-        if self._exact is not None:
-            text = self._exact.sub(" ", text)
-        if self._folded is not None:
-            text = self._folded.sub(" ", text.lower())
+        """The text with every term of this kind blanked out (case kept, for the case-sensitive kinds after it)."""
+        for pattern in (self._exact, self._folded):
+            if pattern is not None:
+                text = pattern.sub(" ", text)
         return text
 
     def find(self, text: str) -> frozenset[str]:
         names: set[str] = set()
         if self._folded is not None:
-            names.update(self.canonical[m] for m in self._folded.findall(text.lower()))
+            names.update(self.canonical[m.lower()] for m in self._folded.findall(text))
         if self._exact is not None:
             names.update(self.canonical[m] for m in self._exact.findall(text))
         return frozenset(names)
+
+
+def _alternation(alts: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
+    """One pattern matching any of ``alts`` as whole words, longest first ("team plan" before "team").
+
+    An alternative may hold ``...`` for a gap of one to three words ("turn ... off" matches "turn the
+    weekly digest off")."""
+    ordered = sorted(set(alts), key=len, reverse=True)
+    if not ordered:
+        return None
+    body = "|".join(r"\s+(?:[\w'-]+\s+){1,3}".join(re.escape(part.strip()) for part in a.split("..."))
+                    for a in ordered)
+    return re.compile(r"(?<![\w-])(?:" + body + r")(?![\w-])", flags)
+
+
+class _Contrast:
+    """One contrast group: which of its sides a question uses. The longest alternative wins where two
+    overlap, so "stop sharing" counts as the stopping side, not as "sharing"."""
+
+    def __init__(self, group: Sequence[frozenset[str]]) -> None:
+        self.sides = tuple(group)
+        self._any = _alternation([alt for side in self.sides for alt in side])
+        self._side = [_alternation(side) for side in self.sides]
+
+    def sides_used(self, text: str) -> set[int]:
+        if self._any is None:
+            return set()
+        used = set()
+        for m in self._any.finditer(text.lower().replace("\u2019", "'")):
+            used.update(i for i, p in enumerate(self._side) if p is not None and p.fullmatch(m.group()))
+        return used
+
+    def label(self, used: set[int]) -> str:
+        return "/".join(min(self.sides[i], key=len) for i in sorted(used))
 
 
 class NearMissGuard:
@@ -134,6 +161,7 @@ class NearMissGuard:
         self.kinds = [_TermKind(str(kind), [entries] if isinstance(entries, str) else entries)
                       for kind, entries in raw.items()]
         self.contrasts = CONTRASTS if contrasts is None else tuple(tuple(g) for g in contrasts)
+        self._contrasts = [_Contrast(group) for group in self.contrasts]
         self.objects = DEFAULT_OBJECTS if objects is None else frozenset(_stem(o.lower()) for o in objects)
         self.check_numbers, self.check_negation = check_numbers, check_negation
 
@@ -159,19 +187,17 @@ class NearMissGuard:
                 return GuardVerdict(False, f"numbers differ: {_fmt(a)} vs {_fmt(b)}")
         if self.check_negation and _negations(cached) % 2 != _negations(incoming) % 2:
             return GuardVerdict(False, "one question is negated")
+        ta, tb = cached, incoming
         for kind in self.kinds:
-            na, nb = kind.find(cached), kind.find(incoming)
+            na, nb = kind.find(ta), kind.find(tb)
             if na != nb:
                 return GuardVerdict(False, f"different {kind.kind}: {sorted(na)} vs {sorted(nb)}")
-        words_a = set(_WORD.findall(cached.lower()))
-        words_b = set(_WORD.findall(incoming.lower()))
-        for group in self.contrasts:
-            sa = {i for i, side in enumerate(group) if words_a & side}
-            sb = {i for i, side in enumerate(group) if words_b & side}
+            # a term belongs to the first kind that names it: "Azure AD" is an identity provider, not the cloud
+            ta, tb = kind.strip(ta), kind.strip(tb)
+        for contrast in self._contrasts:
+            sa, sb = contrast.sides_used(cached), contrast.sides_used(incoming)
             if sa and sb and sa != sb:
-                def names(s: set[int], group: Sequence[frozenset[str]] = group) -> str:
-                    return "/".join(min(group[i], key=len) for i in sorted(s))
-                return GuardVerdict(False, f"contrast: {names(sa)} vs {names(sb)}")
+                return GuardVerdict(False, f"contrast: {contrast.label(sa)} vs {contrast.label(sb)}")
         if self.objects:
             ca, cb = _content_words(cached), _content_words(incoming)
             only_a, only_b = ca - cb, cb - ca
