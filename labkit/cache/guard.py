@@ -126,7 +126,7 @@ class _Contrast:
     def sides_used(self, text: str) -> set[int]:
         if self._any is None:
             return set()
-        used = set()
+        used: set[int] = set()
         for m in self._any.finditer(text.lower().replace("\u2019", "'")):
             used.update(i for i, p in enumerate(self._side) if p is not None and p.fullmatch(m.group()))
         return used
