@@ -255,10 +255,7 @@ class Budget:
         ``actual > reserved`` on the row makes that visible. Reserve an upper bound to rule it out.
         """
         _check_settle(reservation, actual_usd)
-        with self._tx() as conn:
-            n = conn.execute("UPDATE spend SET actual=?, state='settled' WHERE id=? AND state IN ('pending', 'lapsed')",
-                             (float(actual_usd), reservation.id)).rowcount
-        if n != 1:
+        if not self._close_reservation(reservation.id, "settled", float(actual_usd)):
             raise self._not_pending(reservation, actual_usd)
         reservation.actual_usd, reservation.state = float(actual_usd), "settled"
         return reservation
@@ -267,10 +264,14 @@ class Budget:
         """Give a reservation back (the call failed and cost nothing)."""
         if reservation.state != "pending":
             return
-        with self._tx() as conn:
-            conn.execute("UPDATE spend SET state='released' WHERE id=? AND state IN ('pending', 'lapsed')",
-                         (reservation.id,))
+        self._close_reservation(reservation.id, "released", None)
         reservation.state = "released"
+
+    def _close_reservation(self, rid: int, state: str, actual_usd: float | None) -> bool:
+        """Mark a pending or lapsed reservation settled (with its cost) or released; False if it was neither."""
+        with self._tx() as conn:
+            return conn.execute("UPDATE spend SET actual=COALESCE(?, actual), state=? "
+                                "WHERE id=? AND state IN ('pending', 'lapsed')", (actual_usd, state, rid)).rowcount == 1
 
     def release_lapsed(self, user: str | None = None) -> int:
         """Free the reservations of callers known to be gone (crashed before settling).

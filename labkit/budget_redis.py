@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from labkit.budget import Budget, Caps, Reservation, Spend, _check_reserve, _check_settle
+from labkit.budget import Budget, Caps, Reservation, Spend, _check_reserve
 from labkit.clock import Seconds as Clock
 from labkit.redis_state import connect, redacted
 
@@ -147,20 +147,9 @@ class RedisBudget(Budget):
             raise self._exceeded(scope, user, float(cap or 0.0), float(answer[2]), float(answer[3]), estimate_usd)
         return Reservation(int(answer[1]), user, float(estimate_usd), now)
 
-    def settle(self, reservation: Reservation, actual_usd: float) -> Reservation:
-        """Record the measured cost of a reserved call (see Budget.settle)."""
-        _check_settle(reservation, actual_usd)
-        if self._run("close", str(reservation.id), "settled", repr(float(actual_usd))) != 1:
-            raise self._not_pending(reservation, actual_usd)
-        reservation.actual_usd, reservation.state = float(actual_usd), "settled"
-        return reservation
-
-    def release(self, reservation: Reservation) -> None:
-        """Give a reservation back (the call failed and cost nothing)."""
-        if reservation.state != "pending":
-            return
-        self._run("close", str(reservation.id), "released", "")
-        reservation.state = "released"
+    def _close_reservation(self, rid: int, state: str, actual_usd: float | None) -> bool:
+        """Settle or release one reservation (Budget.settle and Budget.release call this)."""
+        return bool(self._run("close", str(rid), state, "" if actual_usd is None else repr(actual_usd)) == 1)
 
     def release_lapsed(self, user: str | None = None) -> int:
         """Free the lapsed reservations of callers known to be gone (see Budget.release_lapsed)."""
