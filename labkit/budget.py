@@ -4,7 +4,9 @@ The protocol is *reserve, then settle*: before a model call, reserve an upper bo
 (prompt tokens at the input price plus ``max_tokens`` at the output price); after the call, settle
 the reservation with the measured cost (or release it if the call failed). A reservation is
 checked and written in one SQLite ``BEGIN IMMEDIATE`` transaction, so sixteen threads, or sixteen
-processes sharing the file, can never together commit more than the cap.
+processes sharing the file, can never together commit more than the cap. Give a ``redis://host:port/db``
+location instead of a file and replicas on different hosts share the budget, with the same guarantees
+(each operation is one Lua script, see :mod:`labkit.budget_redis`).
 
     >>> budget = Budget("spend.sqlite", Caps(per_user_usd=0.50, global_usd=20.0), window_s=86_400)
     >>> with budget.charge("alice", estimate_usd=0.002) as r:
@@ -37,6 +39,7 @@ from typing import Any
 
 from labkit.clock import Seconds as Clock
 from labkit.errors import LabkitError
+from labkit.redis_state import is_redis_location
 
 
 class BudgetExceeded(LabkitError):
@@ -107,7 +110,7 @@ class Budget:
 
     Args:
         path: SQLite file shared by every process that spends from this budget (``":memory:"``
-            works within one process).
+            works within one process), or ``redis://host:port/db`` shared by replicas on any host.
         caps: a :class:`Caps`, or a dict with ``per_user_usd`` / ``global_usd``.
         window_s: the sliding window in seconds (86,400 = the last 24 hours).
         clock: callable returning the current time in seconds; inject a virtual clock to simulate.
@@ -115,22 +118,17 @@ class Budget:
             slow or crashed); it still counts against the caps until settled or released.
     """
 
+    def __new__(cls, path: str | Path, *args: Any, **kwargs: Any) -> Budget:
+        # A redis:// location picks the Redis backend (labkit.budget_redis), with the same methods.
+        if cls is Budget and is_redis_location(path):
+            from labkit.budget_redis import RedisBudget
+
+            return super().__new__(RedisBudget)
+        return super().__new__(cls)
+
     def __init__(self, path: str | Path, caps: Caps | dict[str, float | None], window_s: float = 86_400.0,
                  *, clock: Clock = time.time, reservation_ttl_s: float = 600.0) -> None:
-        if isinstance(caps, dict):
-            unknown = set(caps) - {"per_user_usd", "global_usd"}
-            if unknown:
-                raise ValueError(f"unknown cap(s) {sorted(unknown)}; use per_user_usd and/or global_usd")
-            caps = Caps(**caps)
-        if not isinstance(caps, Caps):
-            raise TypeError(f"caps must be a Caps or a dict, got {type(caps).__name__}")
-        for name, v in (("window_s", window_s), ("reservation_ttl_s", reservation_ttl_s)):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-                raise ValueError(f"{name} must be a positive number of seconds, got {v!r}")
-        if not callable(clock):
-            raise TypeError("clock must be a callable returning seconds, e.g. time.time")
-        self.path, self.caps, self.window_s, self.clock = str(path), caps, float(window_s), clock
-        self.reservation_ttl_s = float(reservation_ttl_s)
+        self._configure(path, caps, window_s, clock, reservation_ttl_s)
         self._local = threading.local()
         self._memory_conn: sqlite3.Connection | None = None
         self._memory_lock = threading.Lock()
@@ -145,6 +143,24 @@ class Budget:
             conn.execute("CREATE INDEX IF NOT EXISTS spend_user_time ON spend (user, created)")
             conn.execute("CREATE INDEX IF NOT EXISTS spend_time ON spend (created)")
             conn.execute("CREATE INDEX IF NOT EXISTS spend_state_time ON spend (state, created)")
+
+    def _configure(self, path: str | Path, caps: Caps | dict[str, float | None], window_s: float, clock: Clock,
+                   reservation_ttl_s: float) -> None:
+        """Check and keep the settings every backend shares."""
+        if isinstance(caps, dict):
+            unknown = set(caps) - {"per_user_usd", "global_usd"}
+            if unknown:
+                raise ValueError(f"unknown cap(s) {sorted(unknown)}; use per_user_usd and/or global_usd")
+            caps = Caps(**caps)
+        if not isinstance(caps, Caps):
+            raise TypeError(f"caps must be a Caps or a dict, got {type(caps).__name__}")
+        for name, v in (("window_s", window_s), ("reservation_ttl_s", reservation_ttl_s)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+                raise ValueError(f"{name} must be a positive number of seconds, got {v!r}")
+        if not callable(clock):
+            raise TypeError("clock must be a callable returning seconds, e.g. time.time")
+        self.path, self.caps, self.window_s, self.clock = str(path), caps, float(window_s), clock
+        self.reservation_ttl_s = float(reservation_ttl_s)
 
     # -- connections -------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -214,11 +230,7 @@ class Budget:
         Raises:
             BudgetExceeded: the user's or the global cap would be exceeded; nothing is reserved.
         """
-        if not isinstance(user, str) or not user:
-            raise ValueError(f"user must be a non-empty string, got {user!r}")
-        if isinstance(estimate_usd, bool) or not isinstance(estimate_usd, (int, float)) \
-                or not math.isfinite(estimate_usd) or estimate_usd < 0:
-            raise ValueError(f"estimate_usd must be a finite number >= 0, got {estimate_usd!r}")
+        _check_reserve(user, estimate_usd)
         now = self.clock()
         with self._tx() as conn:
             self._lapse(conn, now)
@@ -228,13 +240,7 @@ class Budget:
                 settled, pending, lapsed, _ = self._counted(conn, who, now)
                 counted = settled + pending + lapsed
                 if counted + estimate_usd > cap + 1e-12:
-                    raise BudgetExceeded(
-                        f"{'user ' + repr(user) if scope == 'user' else 'global'} budget exhausted: "
-                        f"${counted:.6f} of ${cap:.6f} used or reserved in the last {self.window_s:g} s"
-                        f"{f' (${lapsed:.6f} by unsettled calls past their TTL)' if lapsed else ''}, and this "
-                        f"call may cost up to ${estimate_usd:.6f}. Wait for the window to move, raise the cap, "
-                        f"or route to a cheaper model.",
-                        scope, user, cap_usd=cap, spent_usd=counted, requested_usd=estimate_usd)
+                    raise self._exceeded(scope, user, cap, counted, lapsed, estimate_usd)
             cur = conn.execute("INSERT INTO spend (user, created, reserved, actual, state, note) "
                                "VALUES (?,?,?,NULL,'pending',?)", (user, now, float(estimate_usd), note))
             rid = int(cur.lastrowid or 0)
@@ -248,17 +254,9 @@ class Budget:
         The measured cost is recorded even when it exceeds the reservation (the money is spent);
         ``actual > reserved`` on the row makes that visible. Reserve an upper bound to rule it out.
         """
-        if isinstance(actual_usd, bool) or not isinstance(actual_usd, (int, float)) \
-                or not math.isfinite(actual_usd) or actual_usd < 0:
-            raise ValueError(f"actual_usd must be a finite number >= 0, got {actual_usd!r}")
-        if reservation.state != "pending":
-            raise ValueError(f"reservation {reservation.id} is already {reservation.state}")
-        with self._tx() as conn:
-            n = conn.execute("UPDATE spend SET actual=?, state='settled' WHERE id=? AND state IN ('pending', 'lapsed')",
-                             (float(actual_usd), reservation.id)).rowcount
-        if n != 1:
-            raise ValueError(f"reservation {reservation.id} is not pending in {self.path} (it was released, "
-                             f"e.g. by release_lapsed); its cost of ${float(actual_usd):.6f} was not recorded")
+        _check_settle(reservation, actual_usd)
+        if not self._close_reservation(reservation.id, "settled", float(actual_usd)):
+            raise self._not_pending(reservation, actual_usd)
         reservation.actual_usd, reservation.state = float(actual_usd), "settled"
         return reservation
 
@@ -266,10 +264,14 @@ class Budget:
         """Give a reservation back (the call failed and cost nothing)."""
         if reservation.state != "pending":
             return
-        with self._tx() as conn:
-            conn.execute("UPDATE spend SET state='released' WHERE id=? AND state IN ('pending', 'lapsed')",
-                         (reservation.id,))
+        self._close_reservation(reservation.id, "released", None)
         reservation.state = "released"
+
+    def _close_reservation(self, rid: int, state: str, actual_usd: float | None) -> bool:
+        """Mark a pending or lapsed reservation settled (with its cost) or released; False if it was neither."""
+        with self._tx() as conn:
+            return conn.execute("UPDATE spend SET actual=COALESCE(?, actual), state=? "
+                                "WHERE id=? AND state IN ('pending', 'lapsed')", (actual_usd, state, rid)).rowcount == 1
 
     def release_lapsed(self, user: str | None = None) -> int:
         """Free the reservations of callers known to be gone (crashed before settling).
@@ -291,6 +293,21 @@ class Budget:
             if user is not None:
                 sql, args = sql + " AND user = ?", [user]
             return int(conn.execute(sql, args).rowcount)
+
+    def _exceeded(self, scope: str, user: str, cap: float, counted: float, lapsed: float,
+                  estimate_usd: float) -> BudgetExceeded:
+        """The refusal, worded the same by every backend."""
+        return BudgetExceeded(
+            f"{'user ' + repr(user) if scope == 'user' else 'global'} budget exhausted: "
+            f"${counted:.6f} of ${cap:.6f} used or reserved in the last {self.window_s:g} s"
+            f"{f' (${lapsed:.6f} by unsettled calls past their TTL)' if lapsed else ''}, and this "
+            f"call may cost up to ${estimate_usd:.6f}. Wait for the window to move, raise the cap, "
+            f"or route to a cheaper model.",
+            scope, user, cap_usd=cap, spent_usd=counted, requested_usd=estimate_usd)
+
+    def _not_pending(self, reservation: Reservation, actual_usd: float) -> ValueError:
+        return ValueError(f"reservation {reservation.id} is not pending in {self.path} (it was released, "
+                          f"e.g. by release_lapsed); its cost of ${float(actual_usd):.6f} was not recorded")
 
     @contextmanager
     def charge(self, user: str, estimate_usd: float, note: str = "") -> Iterator[Reservation]:
@@ -315,6 +332,22 @@ class Budget:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _check_reserve(user: str, estimate_usd: float) -> None:
+    if not isinstance(user, str) or not user:
+        raise ValueError(f"user must be a non-empty string, got {user!r}")
+    if isinstance(estimate_usd, bool) or not isinstance(estimate_usd, (int, float)) \
+            or not math.isfinite(estimate_usd) or estimate_usd < 0:
+        raise ValueError(f"estimate_usd must be a finite number >= 0, got {estimate_usd!r}")
+
+
+def _check_settle(reservation: Reservation, actual_usd: float) -> None:
+    if isinstance(actual_usd, bool) or not isinstance(actual_usd, (int, float)) \
+            or not math.isfinite(actual_usd) or actual_usd < 0:
+        raise ValueError(f"actual_usd must be a finite number >= 0, got {actual_usd!r}")
+    if reservation.state != "pending":
+        raise ValueError(f"reservation {reservation.id} is already {reservation.state}")
 
 
 def upper_bound_usd(model: str, input_tokens: int, max_tokens: int) -> float:

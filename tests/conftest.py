@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,45 @@ def tools_importable() -> Path:
     if str(tools) not in sys.path:
         sys.path.insert(0, str(tools))
     return tools
+
+
+@pytest.fixture
+def fake_redis(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A redis:// location served by fakeredis in this process (Lua through lupa); one fresh server per test."""
+    import fakeredis
+
+    from labkit import redis_state
+
+    server = fakeredis.FakeServer()
+    monkeypatch.setattr(redis_state, "make_client",
+                        lambda url: fakeredis.FakeRedis(server=server, decode_responses=True))
+    return "redis://fake.invalid:6379/0"
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    """A real redis-server on a free loopback port for the session (installed by .ci/run in CI).
+
+    Skips when redis-server is not installed, except in CI (CI=true), where that is a failure."""
+    import shutil
+
+    from labkit.redis_state import local_redis_server
+
+    if shutil.which("redis-server") is None:
+        message = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; .ci/run installs it, so CI must have it")
+        pytest.skip(message)
+    with local_redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """The session's real redis-server, emptied before each test."""
+    from labkit.redis_state import connect
+
+    client = connect(redis_server_url)
+    client.flushdb()
+    client.close()
+    return redis_server_url

@@ -1,5 +1,6 @@
 """labkit.budget: reserve/settle accounting, per-user and global caps, the sliding window on a
-virtual clock, and the cap holding under 16 concurrent callers (threads and processes)."""
+virtual clock, and the cap holding under 16 concurrent callers (threads and processes). Every
+guarantee is checked on SQLite and on Redis (fakeredis; the real server in test_budget_redis.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,13 @@ from pathlib import Path
 import pytest
 
 from labkit.budget import Budget, BudgetExceeded, Caps, upper_bound_usd
+from labkit.budget_redis import RedisBudget
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def location(request: pytest.FixtureRequest) -> str:
+    """Where a budget lives: SQLite in memory, or Redis (fakeredis here; a real server in test_budget_redis.py)."""
+    return ":memory:" if request.param == "sqlite" else str(request.getfixturevalue("fake_redis"))
 
 
 class Clock:
@@ -22,8 +30,9 @@ class Clock:
         return self.t
 
 
-def test_reserve_settle_release_and_caps(tmp_path: Path) -> None:
-    b = Budget(tmp_path / "b.sqlite", Caps(per_user_usd=1.0, global_usd=1.5), window_s=3600)
+def test_reserve_settle_release_and_caps(tmp_path: Path, location: str) -> None:
+    where = tmp_path / "b.sqlite" if location == ":memory:" else location
+    b = Budget(where, Caps(per_user_usd=1.0, global_usd=1.5), window_s=3600)
     r = b.reserve("alice", 0.6)
     assert b.spend("alice").pending_usd == pytest.approx(0.6)
     b.settle(r, 0.4)
@@ -42,8 +51,8 @@ def test_reserve_settle_release_and_caps(tmp_path: Path) -> None:
         b.settle(r, 0.1)
 
 
-def test_charge_context_settles_or_releases() -> None:
-    b = Budget(":memory:", {"per_user_usd": 1.0})
+def test_charge_context_settles_or_releases(location: str) -> None:
+    b = Budget(location, {"per_user_usd": 1.0})
     with b.charge("u", 0.5) as r:
         r.actual_usd = 0.2
     assert b.spend("u").settled_usd == pytest.approx(0.2)
@@ -52,9 +61,9 @@ def test_charge_context_settles_or_releases() -> None:
     assert b.spend("u").pending_usd == 0 and b.spend("u").settled_usd == pytest.approx(0.2)
 
 
-def test_window_slides() -> None:
+def test_window_slides(location: str) -> None:
     clock = Clock()
-    b = Budget(":memory:", Caps(per_user_usd=1.0), window_s=100, clock=clock, reservation_ttl_s=10)
+    b = Budget(location, Caps(per_user_usd=1.0), window_s=100, clock=clock, reservation_ttl_s=10)
     b.settle(b.reserve("u", 1.0), 1.0)
     with pytest.raises(BudgetExceeded):
         b.reserve("u", 0.01)
@@ -62,10 +71,10 @@ def test_window_slides() -> None:
     b.reserve("u", 1.0)
 
 
-def test_a_call_that_outlives_its_reservation_ttl_cannot_take_spend_over_the_cap() -> None:
+def test_a_call_that_outlives_its_reservation_ttl_cannot_take_spend_over_the_cap(location: str) -> None:
     """The $1.80-on-a-$1.00-cap case: a slow call's reservation lapses while a second call asks for money."""
     clock = Clock()
-    b = Budget(":memory:", Caps(per_user_usd=None, global_usd=1.0), window_s=3600, clock=clock,
+    b = Budget(location, Caps(per_user_usd=None, global_usd=1.0), window_s=3600, clock=clock,
                reservation_ttl_s=10)
     slow = b.reserve("alice", 0.9)
     clock.t = 25  # the slow call is still running, well past its 10 s TTL
@@ -83,9 +92,9 @@ def test_a_call_that_outlives_its_reservation_ttl_cannot_take_spend_over_the_cap
     assert b.spend().total_usd <= 1.0 + 1e-9
 
 
-def test_lapsed_reservations_of_crashed_callers_are_freed_only_explicitly() -> None:
+def test_lapsed_reservations_of_crashed_callers_are_freed_only_explicitly(location: str) -> None:
     clock = Clock()
-    b = Budget(":memory:", Caps(per_user_usd=1.0), window_s=3600, clock=clock, reservation_ttl_s=10)
+    b = Budget(location, Caps(per_user_usd=1.0), window_s=3600, clock=clock, reservation_ttl_s=10)
     crashed, other = b.reserve("u", 0.8), b.reserve("v", 0.5)
     clock.t = 11
     with pytest.raises(BudgetExceeded):
@@ -115,9 +124,9 @@ def _slow_caller(budget: Budget, clock: Clock, user: str, barrier: threading.Bar
         spent.append(0.12)
 
 
-def test_cap_holds_with_concurrent_calls_that_outlive_the_ttl() -> None:
+def test_cap_holds_with_concurrent_calls_that_outlive_the_ttl(location: str) -> None:
     clock = Clock()
-    b = Budget(":memory:", Caps(global_usd=1.0), window_s=3600, clock=clock, reservation_ttl_s=5)
+    b = Budget(location, Caps(global_usd=1.0), window_s=3600, clock=clock, reservation_ttl_s=5)
     spent: list[float] = []
     barrier = threading.Barrier(8)
     threads = [threading.Thread(target=_slow_caller, args=(b, clock, f"u{i}", barrier, spent)) for i in range(8)]
@@ -131,18 +140,36 @@ def test_cap_holds_with_concurrent_calls_that_outlive_the_ttl() -> None:
     assert committed >= 0.9  # the first round used the cap, so the second round pushed against it
 
 
-def test_validation() -> None:
+def test_validation(location: str) -> None:
     with pytest.raises(ValueError, match="per_user_usd"):
         Caps(per_user_usd=-1)
     with pytest.raises(ValueError, match="unknown cap"):
-        Budget(":memory:", {"daily": 3.0})
+        Budget(location, {"daily": 3.0})
     with pytest.raises(ValueError, match="window_s"):
-        Budget(":memory:", Caps(), window_s=0)
-    b = Budget(":memory:", Caps())
+        Budget(location, Caps(), window_s=0)
+    b = Budget(location, Caps())
     with pytest.raises(ValueError, match="estimate_usd"):
         b.reserve("u", float("nan"))
     with pytest.raises(ValueError, match="user"):
         b.reserve("", 0.1)
+
+
+def test_replicas_on_one_redis_location_share_the_cap(fake_redis: str) -> None:
+    one, two = Budget(fake_redis, Caps(global_usd=1.0)), Budget(fake_redis, Caps(global_usd=1.0))
+    assert isinstance(one, RedisBudget)
+    one.settle(one.reserve("u", 0.7), 0.7)
+    with pytest.raises(BudgetExceeded, match="global budget exhausted: \\$0.700000 of \\$1.000000"):
+        two.reserve("v", 0.4)
+    two.reserve("v", 0.3)
+    assert one.spend().total_usd == pytest.approx(1.0) and [r["user"] for r in one.rows()] == ["u", "v"]
+
+
+def test_an_unreachable_redis_names_the_fix_and_hides_the_password() -> None:
+    from labkit.redis_state import RedisUnavailable
+
+    with pytest.raises(RedisUnavailable, match="cannot reach Redis at redis://:\\*\\*\\*@127.0.0.1:1/0.*Start it") as exc:
+        Budget("redis://:hunter2@127.0.0.1:1/0", Caps(global_usd=1.0))
+    assert "hunter2" not in str(exc.value)
 
 
 def test_upper_bound_uses_registry_prices() -> None:
@@ -166,9 +193,10 @@ def _caller(budget: Budget, user: str, n: int, seed: int, spent: list[float]) ->
         spent.append(actual)
 
 
-@pytest.mark.parametrize("path", ["file", ":memory:"])
-def test_cap_holds_under_16_concurrent_threads(tmp_path: Path, path: str) -> None:
-    target = str(tmp_path / "conc.sqlite") if path == "file" else ":memory:"
+@pytest.mark.parametrize("path", ["file", ":memory:", "redis"])
+def test_cap_holds_under_16_concurrent_threads(tmp_path: Path, path: str, request: pytest.FixtureRequest) -> None:
+    target = {"file": str(tmp_path / "conc.sqlite"), ":memory:": ":memory:"}.get(path) \
+        or str(request.getfixturevalue("fake_redis"))
     b = Budget(target, Caps(per_user_usd=0.6, global_usd=2.0), window_s=3600)
     spent: list[float] = []
     threads = [threading.Thread(target=_caller, args=(b, f"user{i % 4}", 40, i, spent)) for i in range(16)]

@@ -1,5 +1,6 @@
 """labkit.cache: request normalisation, the exact cache, the near-miss guard, the semantic cache,
-threshold evaluation on labelled pairs, and the `labkit cache eval` command."""
+threshold evaluation on labelled pairs, and the `labkit cache eval` command. The exact cache's
+guarantees are checked on SQLite and on Redis (fakeredis; a real server in test_cache_redis.py)."""
 
 from __future__ import annotations
 
@@ -53,9 +54,15 @@ def test_request_key_ignores_whitespace_and_transport_params_but_not_content() -
         cache.request_key("m", ["hello"])  # type: ignore[list-item]
 
 
-def test_exact_cache_hit_ttl_namespaces_and_lru(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "redis"])
+def exact_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where an exact cache lives: a SQLite file, or Redis (fakeredis here; a real server in test_cache_redis.py)."""
+    return str(tmp_path / "exact.sqlite") if request.param == "sqlite" else str(request.getfixturevalue("fake_redis"))
+
+
+def test_exact_cache_hit_ttl_namespaces_and_lru(exact_location: str) -> None:
     clock = Clock()
-    c = ExactCache(tmp_path / "exact.sqlite", ttl_s=60, max_entries=2, clock=clock)
+    c = ExactCache(exact_location, ttl_s=60, max_entries=2, clock=clock)
     c.put("m", MSGS, {"text": "Team is $19"}, namespace="acme", max_tokens=32)
     assert c.get("m", MSGS, namespace="acme", max_tokens=32) == {"text": "Team is $19"}
     assert c.get("m", MSGS, namespace="globex", max_tokens=32) is None  # tenants never share
@@ -74,16 +81,55 @@ def test_exact_cache_hit_ttl_namespaces_and_lru(tmp_path: Path) -> None:
     assert len(c) == 2 and c.stats.evicted >= 1
     # survives a reopen
     c.close()
-    again = ExactCache(tmp_path / "exact.sqlite", ttl_s=60, clock=clock)
+    again = ExactCache(exact_location, ttl_s=60, clock=clock)
     assert again.get("m", [{"role": "user", "content": "c"}], namespace="acme") == "c"
 
 
-def test_exact_cache_validates() -> None:
+def test_exact_cache_lru_ties_go_oldest_first_and_clear_keeps_other_tenants(exact_location: str) -> None:
+    c = ExactCache(exact_location, max_entries=2, clock=Clock())  # the clock never moves: every use ties
+    for q in ("first", "second", "third"):
+        c.put("m", [{"role": "user", "content": q}], q, namespace="acme")
+    c.put("m", MSGS, "other tenant", namespace="globex")
+    assert [c.get("m", [{"role": "user", "content": q}], namespace="acme") for q in ("first", "second", "third")] \
+        == [None, "second", "third"]
+    assert len(c) == 3 and c.stats.evicted == 1
+    c.put("m", [{"role": "user", "content": "second"}], "replaced", namespace="acme")  # a put replaces
+    assert c.get("m", [{"role": "user", "content": "second"}], namespace="acme") == "replaced" and len(c) == 3
+    c.clear("acme")
+    assert len(c) == 1 and c.get("m", MSGS, namespace="globex") == "other tenant"
+    c.clear()
+    assert len(c) == 0
+
+
+def test_exact_cache_erasure_on_each_backend(exact_location: str) -> None:
+    c = ExactCache(exact_location)
+    c.put("m", [{"role": "user", "content": "refund?"}], {"text": "ok"}, namespace="acme/ana")
+    c.put("m", [{"role": "user", "content": "who?"}], {"text": "that is Ana Lima"}, namespace="acme/bo")
+    c.put("m", [{"role": "user", "content": "price?"}], {"text": "24 dollars"}, namespace="acme/bo")
+    assert c.count_mentions(["Ana Lima", "ana"]) == 2
+    assert c.erase(["Ana Lima", "ana"]).removed == 2
+    assert c.count_mentions(["Ana Lima", "ana"]) == 0 and len(c) == 1
+    assert c.get("m", [{"role": "user", "content": "price?"}], namespace="acme/bo") == {"text": "24 dollars"}
+
+
+def test_replicas_on_one_redis_location_share_the_exact_cache(fake_redis: str) -> None:
+    from labkit.cache.redis_store import RedisExactCache
+
+    one, two = ExactCache(fake_redis, ttl_s=60), ExactCache(fake_redis, ttl_s=60)
+    assert isinstance(one, RedisExactCache)
+    one.put("m", MSGS, {"text": "Team is $19"}, namespace="acme")
+    assert two.get("m", MSGS, namespace="acme") == {"text": "Team is $19"} and two.stats.hits == 1
+    assert two.get("m", MSGS, namespace="globex") is None
+
+
+@pytest.mark.parametrize("redis", [False, True])
+def test_exact_cache_validates(redis: bool, request: pytest.FixtureRequest) -> None:
+    where = str(request.getfixturevalue("fake_redis")) if redis else ":memory:"
     with pytest.raises(ValueError, match="ttl_s"):
-        ExactCache(ttl_s=0)
+        ExactCache(where, ttl_s=0)
     with pytest.raises(ValueError, match="max_entries"):
-        ExactCache(max_entries=0)
-    c = ExactCache()
+        ExactCache(where, max_entries=0)
+    c = ExactCache(where)
     with pytest.raises(ValueError, match="namespace"):
         c.get("m", MSGS, namespace="")
     with pytest.raises(TypeError, match="JSON"):

@@ -1,6 +1,7 @@
 """The exact cache: responses keyed by the *normalised request* (model, messages and the parameters
 that change the output), so two byte-different but equivalent requests share an entry. TTL, a size
-bound (least recently used goes first) and one namespace per tenant, in SQLite."""
+bound (least recently used goes first) and one namespace per tenant, in SQLite, or in Redis for a
+``redis://host:port/db`` location that several replicas share (:mod:`labkit.cache.redis_store`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from labkit.cache.store import CacheStats, Clock, _check_namespace, _check_positive, _connect, _forget_rows
 from labkit.enterprise.identifiers import Erased, PersonMatcher, matcher
+from labkit.redis_state import is_redis_location
 
 # Request fields that never change what the model says; they are left out of the exact-cache key.
 _NON_SEMANTIC_PARAMS = frozenset({
@@ -77,14 +79,32 @@ class ExactCache:
     """Responses keyed by the normalised request, in SQLite, with TTL, a size bound and namespaces.
 
     Args:
-        path: SQLite file (created if missing), or ``":memory:"``.
+        path: SQLite file (created if missing), ``":memory:"``, or ``redis://host:port/db``.
         ttl_s: seconds an entry lives; None keeps entries until evicted.
         max_entries: entries kept per namespace; the least recently used is evicted first.
         clock: callable returning the current time in seconds (inject a virtual clock to simulate).
     """
 
+    def __new__(cls, path: str | Path = ":memory:", *args: Any, **kwargs: Any) -> ExactCache:
+        # A redis:// location picks the Redis backend (labkit.cache.redis_store), with the same methods.
+        if cls is ExactCache and is_redis_location(path):
+            from labkit.cache.redis_store import RedisExactCache
+
+            return super().__new__(RedisExactCache)
+        return super().__new__(cls)
+
     def __init__(self, path: str | Path = ":memory:", ttl_s: float | None = None, max_entries: int = 10_000,
                  *, clock: Clock = time.time) -> None:
+        self._configure(path, ttl_s, max_entries, clock)
+        self._conn = _connect(path)
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS exact_cache (namespace TEXT NOT NULL, key TEXT NOT NULL, "
+            "request TEXT NOT NULL, response TEXT NOT NULL, created REAL NOT NULL, expires REAL, "
+            "last_used REAL NOT NULL, hits INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (namespace, key))"
+        )
+
+    def _configure(self, path: str | Path, ttl_s: float | None, max_entries: int, clock: Clock) -> None:
+        """Check and keep the settings every backend shares."""
         _check_positive("ttl_s", ttl_s)
         if not isinstance(max_entries, int) or max_entries < 1:
             raise ValueError(f"max_entries must be an integer >= 1, got {max_entries!r}")
@@ -93,12 +113,6 @@ class ExactCache:
         self.path, self.ttl_s, self.max_entries, self.clock = str(path), ttl_s, max_entries, clock
         self.stats = CacheStats()
         self._lock = threading.Lock()
-        self._conn = _connect(path)
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS exact_cache (namespace TEXT NOT NULL, key TEXT NOT NULL, "
-            "request TEXT NOT NULL, response TEXT NOT NULL, created REAL NOT NULL, expires REAL, "
-            "last_used REAL NOT NULL, hits INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (namespace, key))"
-        )
 
     def get(self, model: str, messages: Sequence[Mapping[str, Any]], namespace: str = "default",
             **params: Any) -> Any | None:
@@ -133,14 +147,7 @@ class ExactCache:
     def put(self, model: str, messages: Sequence[Mapping[str, Any]], response: Any, *, namespace: str = "default",
             **params: Any) -> str:
         """Store a response (anything JSON-serialisable) for a request; returns its key."""
-        _check_namespace(namespace)
-        norm = normalise_request(model, messages, **params)
-        key = request_key(model, messages, **params)
-        try:
-            payload = json.dumps(response, ensure_ascii=False)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"response must be JSON-serialisable (store r.model_dump() for an openai "
-                            f"response): {exc}") from None
+        norm, key, payload = _entry(model, messages, response, namespace, params)
         now = self.clock()
         expires = now + self.ttl_s if self.ttl_s else None
         with self._lock:
@@ -196,6 +203,20 @@ class ExactCache:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _entry(model: str, messages: Sequence[Mapping[str, Any]], response: Any, namespace: str,
+           params: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
+    """(normalised request, key, JSON response) of an entry to store, each argument checked."""
+    _check_namespace(namespace)
+    norm = normalise_request(model, messages, **params)
+    key = request_key(model, messages, **params)
+    try:
+        payload = json.dumps(response, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"response must be JSON-serialisable (store r.model_dump() for an openai "
+                        f"response): {exc}") from None
+    return norm, key, payload
 
 
 def _evict(conn: sqlite3.Connection, table: str, namespace: str, max_entries: int, now: float) -> int:

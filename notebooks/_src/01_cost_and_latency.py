@@ -16,9 +16,13 @@
 
 # %%
 import json
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -31,6 +35,7 @@ from labkit.capstone.world import CapstoneConfig
 from labkit.exercises import get as exercise
 from labkit.llm import registry
 from labkit.rag import RagApp
+from labkit.redis_state import local_redis_server
 
 # %% [markdown]
 # ## 1. What a call is made of
@@ -384,6 +389,44 @@ threads = [threading.Thread(target=spender, args=(n,)) for n in range(16)]
 spent = budget.spend()
 print(f"{spent.calls} calls admitted, recorded ${spent.settled_usd:.6f} of a ${spent.cap_usd} cap")
 assert spent.settled_usd <= spent.cap_usd and spent.settled_usd > 0.5 * spent.cap_usd
+
+# %% [markdown]
+# **Replicas share one cap on Redis.** Three replicas with a SQLite file each would each enforce the
+# cap: together they would spend three times it. Give `Budget` a `redis://host:port/db` location instead
+# and every replica reserves against the same cap; each operation is one Lua script, which Redis runs
+# alone, so check-then-reserve stays atomic across hosts. Two replica *processes* of four threads share
+# a cap worth 20 calls, on a private `redis-server` (skipped where it is not installed):
+
+# %%
+REPLICA = """
+import sys, threading, time
+from labkit.budget import Budget, BudgetExceeded, Caps
+budget, bound, refused = Budget(sys.argv[1], Caps(global_usd=float(sys.argv[3]))), float(sys.argv[2]), []
+def spend():
+    for _ in range(30):
+        try:
+            with budget.charge("replica", bound):
+                time.sleep(0.005)  # the model call
+        except BudgetExceeded:
+            refused.append(1)
+time.sleep(max(0.0, float(sys.argv[4]) - time.time()))  # both replicas start spending together
+threads = [threading.Thread(target=spend) for _ in range(4)]
+[t.start() for t in threads]; [t.join() for t in threads]
+print(len(refused))
+"""
+shared_cap = 20 * bound
+if shutil.which("redis-server") is None:
+    print("redis-server is not installed (apt-get install redis-server): the two-replica demo is skipped")
+else:
+    with local_redis_server() as url:
+        start_at = repr(time.time() + 3)
+        replicas = [subprocess.Popen([sys.executable, "-c", REPLICA, url, repr(bound), repr(shared_cap), start_at],
+                                     stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        refusals = [int(p.communicate(timeout=120)[0]) for p in replicas]
+        together = Budget(url, Caps(global_usd=shared_cap)).spend()
+    print(f"{together.calls} calls admitted across 2 replicas, ${together.settled_usd:.6f} of a ${shared_cap:.6f} "
+          f"cap; refusals per replica: {refusals}")
+    assert together.settled_usd <= shared_cap + 1e-12 and together.calls == 20 and min(refusals) > 0
 
 # %% [markdown]
 # When the budget cannot pay for escalation, the cascade **degrades** to the answer it already has
