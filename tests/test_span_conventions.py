@@ -156,3 +156,22 @@ def test_a_traced_rag_request_counts_each_token_once(tmp_path: Path, embedded) -
     assert (root_span.attributes["user.id"], root_span.attributes["session.id"]) == ("ana", "s-1")
     assert _token_sum(reader, "input") == ledger["input_tokens"]  # the metrics saw the same calls
     assert t.store.traces()[0].input_tokens == ledger["input_tokens"]
+
+
+def test_the_collector_config_tail_samples_like_the_in_process_sampler() -> None:
+    import inspect
+
+    import yaml
+
+    config = yaml.safe_load((Path(__file__).parent.parent / "deploy" / "otel-collector.yaml").read_text())
+    pipelines = config["service"]["pipelines"]
+    assert "tail_sampling" in pipelines["traces"]["processors"]
+    assert "tail_sampling" not in pipelines["metrics"]["processors"]  # every model call counts in the metrics
+    for pipeline in pipelines.values():
+        assert set(pipeline["receivers"]) <= set(config["receivers"])
+        assert set(pipeline["processors"]) <= set(config["processors"])
+        assert set(pipeline["exporters"]) <= set(config["exporters"])
+    policies = {p["type"]: p for p in config["processors"]["tail_sampling"]["policies"]}
+    assert policies["status_code"]["status_code"]["status_codes"] == ["ERROR"]
+    default_rate = inspect.signature(tracing.setup).parameters["sample_rate"].default
+    assert policies["probabilistic"]["probabilistic"]["sampling_percentage"] == 100 * default_rate
