@@ -187,7 +187,7 @@ def test_redaction_keeps_pii_out_of_the_store_file(tmp_path: Path) -> None:
     assert EMAIL.encode() not in raw
     llm_span = t.store.spans(category="llm")[0]
     assert "[EMAIL]" in llm_span.attributes["gen_ai.input.messages"]
-    assert t.store.spans(name="lookup [EMAIL]")[0].attributes["labkit.user"] == "[EMAIL]"
+    assert t.store.spans(name="lookup [EMAIL]")[0].attributes["user.id"] == "[EMAIL]"
 
 
 def test_content_is_not_captured_unless_opted_in(t) -> None:
@@ -431,7 +431,7 @@ def test_otlp_export_reaches_a_collector(tmp_path: Path) -> None:
     assert sorted(s.name for s in spans) == ["chat smollm2-135m-instruct", "request"]
     attrs = {kv.key: kv.value for s in spans for kv in s.attributes}
     assert attrs["gen_ai.usage.input_tokens"].int_value == 120
-    assert attrs["labkit.user"].string_value == "[EMAIL]"
+    assert attrs["user.id"].string_value == "[EMAIL]"
     service = {kv.value.string_value for r in received for rs in r.resource_spans for kv in rs.resource.attributes
                if kv.key == "service.name"}
     assert service == {"svc-otlp"}

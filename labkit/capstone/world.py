@@ -300,7 +300,7 @@ class CapstoneService:
         t_start = self.clock_ns()
         with tracing.span("request", category="http", **{
                 "http.route": route, "labkit.request_id": req.id, "labkit.tenant": req.tenant,
-                "enduser.id": req.user, "labkit.day": day, "labkit.kind": req.kind}) as root:
+                "user.id": req.user, "labkit.day": day, "labkit.kind": req.kind}) as root:
             out.trace_id = tracing.trace_id_of(root)
             try:
                 self._serve(req, route, root, out)

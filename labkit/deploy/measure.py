@@ -1,8 +1,9 @@
 """Measurements that compare deployments: cold start, TTFT, tokens/s, p50/p95 under concurrency, memory.
 
 :func:`time_stream` and :func:`load_test` (from :mod:`labkit.timing`), :func:`rss_mb`, :func:`server_cold_start` and
-:func:`scrape_metrics` each measure one thing; :func:`measure_deployment` runs them the same way for
-every deployment and returns a :class:`DeploymentReport`.
+:func:`scrape_metrics` (a Prometheus ``/metrics`` page, parsed by ``prometheus_client``) each measure one
+thing; :func:`measure_deployment` runs them the same way for every deployment and returns a
+:class:`DeploymentReport`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import time
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -78,23 +78,127 @@ def server_cold_start(settings: ServerSettings | None = None) -> ColdStart:
     return ColdStart(ready, first, mem)
 
 
-_METRIC = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[^}]*\})?\s+([-+0-9.eEinfINFaN]+)")
+@dataclass(frozen=True)
+class MetricSample:
+    """One series of a Prometheus metric: its sample name (``..._total``, ``..._bucket``), labels and value."""
+
+    name: str
+    labels: dict[str, str]
+    value: float
+
+    @property
+    def key(self) -> str:
+        """The series in Prometheus notation: ``name`` or ``name{a="x",b="y"}`` (labels sorted)."""
+        if not self.labels:
+            return self.name
+        return self.name + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(self.labels.items())) + "}"
 
 
-def scrape_metrics(root_url: str, timeout: float = 5.0) -> dict[str, float]:
-    """Read a Prometheus ``/metrics`` endpoint into {name: value} (labels dropped, last value kept).
+@dataclass(frozen=True)
+class HistogramSeries:
+    """One histogram series: cumulative counts per upper bound ``le`` (the last is +inf), count and sum."""
+
+    buckets: tuple[tuple[float, float], ...]
+    count: float
+    sum: float
+
+
+class ScrapedMetrics(Mapping[str, float]):
+    """A Prometheus exposition, parsed with ``prometheus_client``: every series, labels and buckets kept.
+
+    As a mapping it is ``{series key: value}``: an unlabelled series by its plain name
+    (``m["llamacpp:tokens_predicted_total"]``), a labelled one as ``name{label="value",...}``.
+    :meth:`value` finds one series by name and labels, :meth:`series` lists a name's series,
+    :meth:`histogram` reads a histogram's buckets, and ``families`` holds each metric's type and help.
+
+    Args:
+        samples: the exposition's samples, in order.
+        families: metric family name -> (type, help text).
+    """
+
+    def __init__(self, samples: Sequence[MetricSample], families: dict[str, tuple[str, str]]) -> None:
+        self.samples = tuple(samples)
+        self.families = dict(families)
+        self._values = {s.key: s.value for s in self.samples}
+
+    def __getitem__(self, key: str) -> float:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"ScrapedMetrics({len(self.families)} metrics, {len(self.samples)} series)"
+
+    def series(self, name: str) -> list[MetricSample]:
+        """Every series of the sample ``name`` (e.g. ``vllm:num_requests_running``), any labels."""
+        return [s for s in self.samples if s.name == name]
+
+    def value(self, name: str, **labels: str) -> float:
+        """The value of the one series of ``name`` whose labels include ``labels``.
+
+        Raises:
+            KeyError: no series matches, or several do (the message lists their labels: add one).
+        """
+        found = [s for s in self.series(name) if all(s.labels.get(k) == v for k, v in labels.items())]
+        if len(found) != 1:
+            have = [s.labels for s in self.series(name)]
+            raise KeyError(f"{len(found)} series of {name!r} match labels {labels}; its series have labels {have}")
+        return found[0].value
+
+    def histogram(self, name: str, **labels: str) -> HistogramSeries:
+        """The buckets, count and sum of histogram ``name`` (without ``_bucket``) for these labels.
+
+        Raises:
+            KeyError: the histogram has no series with these labels (or several: pass more labels).
+        """
+        buckets = sorted((float(s.labels["le"]), s.value) for s in self.series(f"{name}_bucket")
+                         if "le" in s.labels and all(s.labels.get(k) == v for k, v in labels.items()))
+        if not buckets:
+            raise KeyError(f"no histogram {name!r} with labels {labels}; histograms here: "
+                           f"{sorted(n for n, (kind, _) in self.families.items() if kind == 'histogram')}")
+        if len({le for le, _ in buckets}) != len(buckets):
+            raise KeyError(f"several series of histogram {name!r} match labels {labels}; pass more labels")
+        return HistogramSeries(tuple(buckets), self.value(f"{name}_count", **labels),
+                               self.value(f"{name}_sum", **labels))
+
+
+def parse_metrics(text: str) -> ScrapedMetrics:
+    """Parse Prometheus text exposition format with ``prometheus_client``'s parser.
+
+    Args:
+        text: the body of a ``/metrics`` response.
+
+    Returns:
+        :class:`ScrapedMetrics` with every series (labels and histogram buckets kept).
+    """
+    from prometheus_client.parser import text_string_to_metric_families
+
+    samples: list[MetricSample] = []
+    families: dict[str, tuple[str, str]] = {}
+    for family in text_string_to_metric_families(text):
+        families[family.name] = (family.type, family.documentation)
+        samples.extend(MetricSample(s.name, dict(s.labels), float(s.value)) for s in family.samples)
+    return ScrapedMetrics(samples, families)
+
+
+def scrape_metrics(root_url: str, timeout: float = 5.0) -> ScrapedMetrics:
+    """Read a Prometheus ``/metrics`` endpoint (llama.cpp, vLLM, SGLang, ...), keeping labels and buckets.
 
     Args:
         root_url: the server root, e.g. ``llm.server().root_url`` (without ``/v1``).
+        timeout: seconds to wait for the response.
+
+    Returns:
+        :class:`ScrapedMetrics`: a ``{series: value}`` mapping (``m["llamacpp:tokens_predicted_total"]``)
+        with :meth:`~ScrapedMetrics.value` and :meth:`~ScrapedMetrics.histogram` for labelled series.
     """
     with urllib.request.urlopen(f"{root_url.rstrip('/')}/metrics", timeout=timeout) as r:
         text = r.read().decode()
-    out: dict[str, float] = {}
-    for line in text.splitlines():
-        m = _METRIC.match(line)
-        if m:
-            out[m.group(1)] = float(m.group(2))
-    return out
+    return parse_metrics(text)
 
 
 @dataclass

@@ -20,7 +20,15 @@ What you get:
 * **Spans for everything else**: :func:`span`, :func:`traced`, :func:`tool_span`, :func:`guard_span`,
   :func:`cache_span`; :func:`instrument_rag` for the reference RAG app; :func:`instrument_fastapi`
   for a service, continuing the caller's trace from its W3C ``traceparent`` header
-  (:func:`headers` makes that header for an outgoing call).
+  (:func:`headers` makes that header for an outgoing call). ``span(..., user=..., session=...)``
+  sets ``user.id`` and ``session.id``.
+* **Span kinds trace UIs read**: every span has an ``openinference.span.kind``: LLM (model calls; EMBEDDING
+  for embeddings), RETRIEVER, TOOL, GUARDRAIL, EVALUATOR (online eval scores,
+  ``labkit.evals.online.attach_score``) or CHAIN (requests, wrappers, cache lookups). Token usage
+  (``gen_ai.usage.*``) and ``gen_ai.request.model`` are only on model-call spans, so a UI that adds
+  up a trace's tokens counts each call once.
+* **GenAI metrics**: :class:`GenAIMetrics` records ``gen_ai.client.token.usage`` and
+  ``gen_ai.client.operation.duration`` for every model call on any OpenTelemetry ``MeterProvider``.
 * **Tail sampling** per trace: every error trace, optionally every slow one, and ``sample_rate``
   of the rest; dashboards re-weight so the estimates stay right.
 * **Redaction**: ``redact=`` takes any function str -> str (e.g. ``labkit.enterprise.pii.redact``),
@@ -66,12 +74,13 @@ from labkit.tracing.core import (
 from labkit.tracing.demo import TraceDemo
 from labkit.tracing.faults import FlakyProxy
 from labkit.tracing.instrument import TraceMiddleware, instrument_fastapi, instrument_rag, traced_client
+from labkit.tracing.metrics import GenAIMetrics
 from labkit.tracing.sampling import SamplingDecision, SamplingStats, TailSampler, trace_ratio
 from labkit.tracing.store import SpanRecord, SpanStore, SQLiteSpanExporter, TraceSummary, default_store_path
 from labkit.tracing.viz import Dashboard, dashboard, span_table, text_waterfall, trace_table, waterfall
 
 __all__ = [
-    "CATEGORIES", "Dashboard", "FlakyProxy", "SQLiteSpanExporter", "SamplingDecision", "SamplingStats", "SpanRecord",
+    "CATEGORIES", "Dashboard", "FlakyProxy", "GenAIMetrics", "SQLiteSpanExporter", "SamplingDecision", "SamplingStats", "SpanRecord",
     "SpanStore", "TailSampler", "TraceDemo", "TraceMiddleware", "TraceSummary", "Tracing", "TracingStats", "VirtualClock", "active", "cache_span",
     "current", "dashboard", "default_store_path", "extract", "guard_span", "headers", "instrument_fastapi",
     "instrument_rag", "setup", "shutdown", "span", "span_table", "text_waterfall", "tool_span", "trace_id_of",

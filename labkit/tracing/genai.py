@@ -14,6 +14,7 @@ CLIENT, and carries:
 | ``server.address``, ``server.port``, ``http.request.resend_count`` | the HTTP request (retries) |
 | ``error.type`` and span status ERROR | failed calls |
 | ``labkit.cost_usd`` | tokens x the registry's prices |
+| ``openinference.span.kind`` | ``LLM`` (``EMBEDDING`` for embeddings), so Phoenix and other OpenInference UIs type the span |
 | ``gen_ai.input.messages``, ``gen_ai.output.messages`` | only with ``capture_content=True`` |
 """
 
@@ -42,6 +43,15 @@ INPUT_MESSAGES = "gen_ai.input.messages"
 OUTPUT_MESSAGES = "gen_ai.output.messages"
 COST = "labkit.cost_usd"
 CATEGORY = "labkit.category"
+SPAN_KIND = "openinference.span.kind"
+USER = "user.id"
+SESSION = "session.id"
+
+# OpenInference span kinds (what Phoenix shows and filters on) for labkit's span categories. Only
+# model-call spans are LLM: a wrapper typed LLM would count its children's tokens a second time.
+KIND_BY_CATEGORY = {"llm": "LLM", "retrieval": "RETRIEVER", "tool": "TOOL", "guard": "GUARDRAIL",
+                    "evaluation": "EVALUATOR"}
+DEFAULT_KIND = "CHAIN"  # request roots, HTTP spans, wrappers, cache lookups: steps that hold other steps
 
 _REQUEST_PARAMS = {"max_tokens": "gen_ai.request.max_tokens", "max_completion_tokens": "gen_ai.request.max_tokens",
                    "temperature": "gen_ai.request.temperature", "top_p": "gen_ai.request.top_p",
@@ -73,6 +83,11 @@ def provider_name(backend: str, model: str) -> str:
     return "openai_compatible"
 
 
+def span_kind(category: str | None) -> str:
+    """The ``openinference.span.kind`` of a span of labkit's ``category`` (``CHAIN`` for anything else)."""
+    return KIND_BY_CATEGORY.get(category or "", DEFAULT_KIND)
+
+
 def span_name(operation: str, model: str) -> str:
     return f"{operation} {model}".strip()
 
@@ -81,8 +96,10 @@ def request_attributes(body: dict[str, Any], labkit_operation: str, backend: str
     """Attributes known before the call: operation, provider, model and request parameters."""
     model = str(body.get("model", ""))
     provider = provider_name(backend, model)
-    attrs: dict[str, Any] = {OPERATION: operation_name(labkit_operation), PROVIDER: provider, SYSTEM: provider,
-                             REQUEST_MODEL: model, CATEGORY: "llm", "gen_ai.request.stream": bool(body.get("stream"))}
+    operation = operation_name(labkit_operation)
+    attrs: dict[str, Any] = {OPERATION: operation, PROVIDER: provider, SYSTEM: provider, REQUEST_MODEL: model,
+                             CATEGORY: "llm", SPAN_KIND: "EMBEDDING" if operation == "embeddings" else "LLM",
+                             "gen_ai.request.stream": bool(body.get("stream"))}
     for key, attr in _REQUEST_PARAMS.items():
         value = body.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):

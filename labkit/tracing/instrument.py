@@ -36,6 +36,9 @@ def _tracer(bound: core.Tracing | None) -> core.Tracing | None:
 def instrument_rag(app: Any, tracing: core.Tracing | None = None) -> Any:
     """Trace a RAG app's retrieval and answers: spans ``rag.answer`` > ``rag.retrieve`` and the LLM call.
 
+    ``rag.answer`` is a CHAIN span with the answer's own ``rag.*`` attributes (model, tokens, citations);
+    token usage in ``gen_ai.usage.*`` lives only on the model-call span under it.
+
     Args:
         app: a ``labkit.rag.RagApp`` (anything with ``retrieve``, ``answer``, ``with_config``, ``config``).
         tracing: the tracer to use; default the active one at call time (none: the app runs untraced).
@@ -78,10 +81,12 @@ def instrument_rag(app: Any, tracing: core.Tracing | None = None) -> Any:
             "rag.tenant": tenant, "rag.question_chars": len(question) if isinstance(question, str) else None,
         }) as s:
             a = answer(question, tenant, **create_kwargs)
+            # rag.* names, not gen_ai.*: trace UIs add up gen_ai.usage over a trace's spans (and type a span
+            # with gen_ai.request.model as a model call), so a copy here would count the model call twice.
             s.set_attributes(core.clean_attributes({
                 "rag.abstained": a.abstained, "rag.citations": tuple(a.citations),
-                "rag.invalid_citations": len(a.invalid_citations), "gen_ai.request.model": a.model,
-                "gen_ai.usage.input_tokens": a.input_tokens, "gen_ai.usage.output_tokens": a.output_tokens,
+                "rag.invalid_citations": len(a.invalid_citations), "rag.model": a.model,
+                "rag.input_tokens": a.input_tokens, "rag.output_tokens": a.output_tokens,
             }))
             return a
 

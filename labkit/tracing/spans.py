@@ -15,8 +15,16 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from labkit.tracing import genai
 from labkit.tracing.clock import Clock
 
-CATEGORIES = ("internal", "http", "llm", "retrieval", "tool", "guard", "cache", "client")
+CATEGORIES = ("internal", "http", "llm", "retrieval", "tool", "guard", "cache", "client", "evaluation")
 PROPAGATOR = TraceContextTextMapPropagator()
+# Keyword attributes with a standard name (OpenInference and OTel ``user.id``); the rest go under ``labkit.``.
+_STANDARD_KEYWORDS = {"user": genai.USER, "session": genai.SESSION}
+
+
+def _keyword_attribute(name: str) -> str:
+    if "." in name:
+        return name
+    return _STANDARD_KEYWORDS.get(name, f"labkit.{name}")
 
 
 def clean_attributes(attrs: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,7 +99,8 @@ class SpanMethods:
             start_time: ns since the epoch; default the tracer's clock.
             attributes: span attributes by their full names (None values are skipped).
             **attrs: more attributes; plain names are put under ``labkit.`` (``route="/ask"`` ->
-                ``labkit.route``).
+                ``labkit.route``), except ``user`` and ``session``, which become ``user.id`` and
+                ``session.id`` (the names Phoenix and Langfuse group requests by).
 
         Returns:
             The started span.
@@ -110,7 +119,8 @@ class SpanMethods:
         # Keyword attributes are namespaced (route="/ask" -> labkit.route); dotted names go in `attributes`.
         merged = clean_attributes(attributes) if attributes else {}
         if attrs:
-            merged.update(clean_attributes({k if "." in k else f"labkit.{k}": v for k, v in attrs.items()}))
+            merged.update(clean_attributes({_keyword_attribute(k): v for k, v in attrs.items()}))
+        merged.setdefault(genai.SPAN_KIND, genai.span_kind(category))
         if category is not None:
             merged[genai.CATEGORY] = category
             if category == "retrieval":

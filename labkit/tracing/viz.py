@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 COLOURS = {"llm": "#7b4fb8", "retrieval": "#2e9d5b", "http": "#3572b0", "tool": "#e08a1e", "guard": "#c0392b",
-           "cache": "#1fa2b5", "client": "#5d6d7e", "internal": "#95a5a6"}
+           "cache": "#1fa2b5", "client": "#5d6d7e", "internal": "#95a5a6", "evaluation": "#b7950b"}
 LLM_OPERATIONS = ("chat", "text_completion", "embeddings", "generate_content")
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import openai
 import pandas as pd
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from labkit import data, llm, tracing
 from labkit.cli import main as labkit_cli
@@ -41,6 +43,8 @@ from labkit.rag.service import ServiceThread, create_app
 # |---|---|---|
 # | trace id | joins the client, the service, the model call and the user's bug report | every span; `x-trace-id` response header |
 # | route, tenant, prompt version, model | slice every number by what changed | `http.route`, `labkit.tenant`, `rag.prompt_version`, `gen_ai.request.model` |
+# | user, session | one person's requests, one conversation | `user.id`, `session.id` (`tracing.span(..., user=, session=)`) |
+# | what kind of step | a trace UI types each span: model call, retrieval, tool, guard, eval | `openinference.span.kind` |
 # | tokens in / out, cost | the bill, per request and per feature | `gen_ai.usage.input_tokens` / `output_tokens`, `labkit.cost_usd` |
 # | latency per stage, time to first token | which stage is slow | span start/end; `gen_ai.response.time_to_first_chunk` |
 # | retrieved documents, citations | why an answer was wrong | `rag.document_ids`, `rag.citations` |
@@ -49,11 +53,15 @@ from labkit.rag.service import ServiceThread, create_app
 # | prompts and answers | debugging content — **but** they hold personal data | only with `capture_content=True`, through a `redact=` hook |
 #
 # One call sets it all up. While learning we keep every trace (`sample_rate=1.0`); section 6 is about
-# what to keep in production.
+# what to keep in production. Beside the traces, `GenAIMetrics` records the two OpenTelemetry GenAI
+# client metrics for every model call (`gen_ai.client.token.usage`, `gen_ai.client.operation.duration`);
+# here into an in-memory reader, in production into your metrics backend. Section 9 reads them.
 
 # %%
 WORK = Path(tempfile.mkdtemp(prefix="nb08-"))
 t = tracing.setup(WORK / "traces.sqlite", sample_rate=1.0, service_name="nb08")
+metrics_reader = InMemoryMetricReader()
+genai_metrics = tracing.GenAIMetrics(MeterProvider(metric_readers=[metrics_reader]))
 MODEL = llm.model_for("chat")
 client = llm.client()
 ledger_start = llm.ledger.mark()
@@ -394,6 +402,39 @@ labkit_cli(["traces", "list", "--store", str(t.store.path), "--errors"])
 labkit_cli(["traces", "show", retry_trace[:12], "--store", str(t.store.path)])
 
 # %% [markdown]
+# A trace UI adds up what the spans say, so what each span says matters. Every span carries an
+# `openinference.span.kind` (LLM, RETRIEVER, TOOL, GUARDRAIL, EVALUATOR, or CHAIN for requests and
+# wrappers), and token usage (`gen_ai.usage.*`) sits **only** on model-call spans: `rag.answer` reports
+# its answer's tokens as `rag.input_tokens`, so a UI that sums a trace's tokens counts each call once.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+kinds = pd.DataFrame([{"span": s.name, "openinference.span.kind": s.attributes.get("openinference.span.kind"),
+                       "gen_ai.usage.input_tokens": s.attributes.get("gen_ai.usage.input_tokens")} for s in first])
+print(kinds.to_string(index=False))
+first_summary = next(x for x in t.store.traces() if x.trace_id == trace_ids[0])
+assert kinds["gen_ai.usage.input_tokens"].fillna(0).sum() == first_summary.input_tokens, "each token counted once"
+
+# %% [markdown]
+# The metrics saw the same calls as the ledger, without keeping a span per call: a histogram of tokens per
+# call (input and output) and of call durations, by operation and model.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+genai_metrics.close()
+points = [(m.name, p) for rm in metrics_reader.get_metrics_data().resource_metrics for sm in rm.scope_metrics
+          for m in sm.metrics for p in m.data.data_points]
+metrics_table = pd.DataFrame([
+    {"metric": name, "type": p.attributes.get("gen_ai.token.type", ""), "model": p.attributes["gen_ai.request.model"],
+     "error": p.attributes.get("error.type", ""), "calls": p.count, "sum": round(p.sum, 3)} for name, p in points])
+metrics_table
+
+# %%
+model_calls = [r for r in llm.ledger.records[ledger_start:] if r.operation in ("chat", "completion", "embeddings")]
+metric_input = metrics_table.query("type == 'input'")["sum"].sum()
+assert metric_input == sum(r.input_tokens for r in model_calls), "the metrics count the ledger's tokens"
+
+# %% [markdown]
 # The same spans can go to any OpenTelemetry backend over OTLP: set `OTEL_EXPORTER_OTLP_ENDPOINT`
 # before `tracing.setup()` (or pass `otlp_endpoint=`). Optional, nothing here needs it:
 #
@@ -405,6 +446,17 @@ labkit_cli(["traces", "show", retry_trace[:12], "--store", str(t.store.path)])
 #
 # Content capture stays off unless you turn it on, and with `redact=` (for example
 # `labkit.enterprise.pii.redact`) every string is scrubbed before it reaches the store or a collector.
+#
+# **Tail sampling across services.** `labkit.tracing` samples *in this process*: it decides when the
+# trace's root ends **here**. A service in another process decides on its own part of the trace when
+# its local root (its SERVER span) ends, seeing only its own spans. The "10% of normal traces" share
+# agrees everywhere (it is read from the trace id), but "keep every error" and "keep every slow
+# trace" do not: an error in the downstream service keeps the service's spans while the caller, which
+# saw a success, may drop its own, and the stored trace has a hole. Past one process, send every span
+# (`sample_rate=1.0`) to an OpenTelemetry Collector that tail-samples whole traces:
+# `deploy/otel-collector.yaml` holds one with this notebook's rules (errors, slow, 10% of the rest).
+# The price: every span crosses the network, the collector holds each trace in memory for its decision
+# wait, and with several collectors a first tier must route each trace id to one of them.
 
 # %%
 service.stop()
