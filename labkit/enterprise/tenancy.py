@@ -314,7 +314,7 @@ class IsolatedRag:
         from labkit import tracing
 
         with tracing.span("tenant.answer", category="internal",
-                          attributes={"labkit.tenant": tenant, "enduser.id": user}) as span:
+                          attributes={"labkit.tenant": tenant, "user.id": user}) as span:
             trace_id = tracing.trace_id_of(span) or uuid.uuid4().hex
             return self._answer(question, tenant, user, trace_id, **create_kwargs)
 
