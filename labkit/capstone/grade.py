@@ -128,6 +128,7 @@ def first_day(store: Any, kind: str, start_ns: int) -> tuple[int | None, list[st
 
 def grade(findings: list[dict[str, Any]], run_dir: str | Path) -> Grade:
     """Grade validated findings against the run in ``run_dir``."""
+    # here, not at the top: the world loads the tracing stack (OpenTelemetry)
     from labkit.capstone.world import load
 
     result = load(run_dir)
@@ -169,6 +170,7 @@ def find_bugs(run_dir: str | Path, per_bug: int = 2) -> list[dict[str, Any]]:
 
     It uses only the trace store (not the sealed key): this is what a learner can do from traces alone.
     """
+    # here, not at the top: the world loads the tracing stack (OpenTelemetry)
     from labkit.capstone.world import load
 
     result = load(run_dir)

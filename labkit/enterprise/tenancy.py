@@ -309,6 +309,7 @@ class IsolatedRag:
         check_tenant(tenant)
         if not isinstance(user, str) or not user.strip():
             raise ValueError("user must be a non-empty user id")
+        # here, not at the top: tracing loads OpenTelemetry
         from labkit import tracing
 
         with tracing.span("tenant.answer", category="internal",
@@ -416,6 +417,7 @@ class IsolatedRag:
         """The span store to erase from and search (the active tracer's, flushed, unless one was given)."""
         if self.traces is not None:
             return self.traces
+        # here, not at the top: tracing loads OpenTelemetry
         from labkit import tracing
 
         active = tracing.current()
