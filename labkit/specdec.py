@@ -19,10 +19,14 @@ Loading takes ~30 s, so the benchmark measures it and notebooks read the benchma
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from labkit import data
+from labkit.llm import registry
 
 
 @dataclass
@@ -96,8 +100,6 @@ def load(model_id: str = "smollm2-135m-instruct", threads: int | None = None) ->
     Raises:
         ModuleNotFoundError: ``gguf`` (or ``accelerate``) is not installed; the message says how to fix it.
     """
-    import importlib.util
-
     for pkg in ("gguf", "accelerate"):
         if importlib.util.find_spec(pkg) is None:
             raise ModuleNotFoundError(f"transformers needs the {pkg!r} package to load a GGUF file; "
@@ -105,7 +107,6 @@ def load(model_id: str = "smollm2-135m-instruct", threads: int | None = None) ->
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from labkit.llm import registry
 
     if threads:
         torch.set_num_threads(threads)
@@ -180,8 +181,6 @@ def compare(tok: Any, model: Any, prompts: list[list[dict[str, str]]], *, max_ne
 
 
 def _kb_passages(n: int, words: int) -> list[str]:
-    from labkit import data
-
     docs = [d for d in data.records("kb") if d.get("status") == "current" and d.get("tenant") == "shared"]
     docs = sorted(docs, key=lambda d: d["id"])[: max(1, n)]
     return [" ".join(d["text"].split()[:words]) for d in docs]

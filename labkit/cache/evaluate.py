@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from labkit.cache.semantic import SemanticCache
+from labkit.files import read_jsonl, unique_ids
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,6 @@ def read_pairs(path: str | Path) -> list[CachePair]:
         labkit.files.JsonlError: malformed lines, each named as ``FILE, line N: ...``.
         ValueError: the file holds no pairs.
     """
-    from labkit.files import read_jsonl, unique_ids
-
     pairs = [CachePair(str(row["id"]), row["cached"], row["incoming"], row["should_hit"], str(row.get("kind", "")))
              for _, row in read_jsonl(path, _PAIR_SHAPE, unique_ids(_check_pair))]
     if not pairs:

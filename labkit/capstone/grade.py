@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from labkit.capstone.bugs import DAY_S, KINDS, SIGNATURES, seal
+from labkit.files import input_file
 
 
 @dataclass
@@ -70,8 +72,6 @@ class Grade:
 
 def read_findings(path: str | Path) -> list[dict[str, Any]]:
     """Read and validate a findings file; errors say what is wrong and how to fix it."""
-    from labkit.files import input_file
-
     if not Path(path).exists():
         raise FileNotFoundError(f"no findings file at {path}")
     p = input_file(path, "a findings file (JSON or YAML)")  # a folder is refused with one line
@@ -128,8 +128,7 @@ def first_day(store: Any, kind: str, start_ns: int) -> tuple[int | None, list[st
 
 def grade(findings: list[dict[str, Any]], run_dir: str | Path) -> Grade:
     """Grade validated findings against the run in ``run_dir``."""
-    from datetime import datetime
-
+    # here, not at the top: the world loads the tracing stack (OpenTelemetry)
     from labkit.capstone.world import load
 
     result = load(run_dir)
@@ -171,8 +170,7 @@ def find_bugs(run_dir: str | Path, per_bug: int = 2) -> list[dict[str, Any]]:
 
     It uses only the trace store (not the sealed key): this is what a learner can do from traces alone.
     """
-    from datetime import datetime
-
+    # here, not at the top: the world loads the tracing stack (OpenTelemetry)
     from labkit.capstone.world import load
 
     result = load(run_dir)

@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from labkit import drift, embed, grounding
 from labkit.capstone.world import RunResult
+from labkit.evals import online, stats
 
 
 @dataclass
@@ -53,9 +55,6 @@ def online_eval(result: RunResult, sample_rate: float = 0.3) -> Any:
     """
     import pandas as pd
 
-    from labkit import grounding
-    from labkit.evals import online
-
     answered = [o for o in result.outcomes if o.status == "answered" and o.context]
     chosen = online.sample(answered, sample_rate, key=lambda o: o.request_id, salt="capstone")
     rows = []
@@ -70,8 +69,6 @@ def online_eval(result: RunResult, sample_rate: float = 0.3) -> Any:
 
 def drift_alerts(result: RunResult, alpha: float = 0.01) -> list[dict[str, Any]]:
     """Daily drift of the questions' embeddings against day 1 (MMD permutation test; alert when p < alpha)."""
-    from labkit import drift, embed
-
     by_day: dict[int, list[str]] = {}
     for o in result.outcomes:
         if o.kind not in ("attack", "pii"):
@@ -91,8 +88,6 @@ def drift_alerts(result: RunResult, alpha: float = 0.01) -> list[dict[str, Any]]
 def week_report(result: RunResult, sample_rate: float = 0.3, with_drift: bool = True) -> WeekReport:
     """Compute the end-of-week report of a finished run."""
     import pandas as pd
-
-    from labkit.evals import stats
 
     df = result.frame()
     cap = result.params["config"]["daily_cap_usd"]

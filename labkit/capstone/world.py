@@ -27,9 +27,15 @@ from typing import Any
 
 import openai
 
+from labkit import budget, cache, data, guardrails, llm, tracing, traffic
+from labkit import rag as rag_mod
 from labkit.capstone.bugs import DAY_S, Defects
 from labkit.capstone.faults import FaultProxy, FaultSchedule, FaultWindow
 from labkit.clock import RunningClock
+from labkit.guardrails import GuardContext
+from labkit.llm import registry
+from labkit.rag import RagApp, RagConfig
+from labkit.tracing import SpanStore
 
 ROUTES = ("/v1/chat", "/v1/api/ask")
 START = datetime(2025, 10, 20, tzinfo=UTC)  # a Monday; the knowledge base is dated 2025-10-20
@@ -171,8 +177,6 @@ ServingClock = RunningClock
 def build_traffic(cfg: CapstoneConfig) -> list[Any]:
     """The week's requests: labkit.traffic's simulation (with a mid-week launch) plus attacks,
     personal data and tenant probes, merged in time order."""
-    from labkit import data, traffic
-
     base = traffic.simulate(days=cfg.days, seed=cfg.seed, scale=cfg.scale,
                             events=[traffic.Launch(name="launch", day=min(3.5, cfg.days * 0.5))])
     rng = random.Random(f"capstone-extra-{cfg.seed}")
@@ -213,8 +217,6 @@ class CapstoneService:
 
     def __init__(self, cfg: CapstoneConfig, rag: Any, base_url: str, *, defects: Defects, workdir: Path,
                  clock_ns: Any) -> None:
-        from labkit import budget, cache, guardrails, llm
-
         self.cfg, self.rag, self.defects, self.clock_ns = cfg, rag, defects, clock_ns
         self.t0_ns = int(START.timestamp() * 1e9)
         seconds = lambda: (self.clock_ns() - self.t0_ns) / 1e9  # noqa: E731
@@ -231,8 +233,6 @@ class CapstoneService:
     @contextmanager
     def _step(self, name: str, category: str, **attrs: Any) -> Iterator[Any]:
         """A span for one step of the request."""
-        from labkit import tracing
-
         with tracing.span(name, category=category, **attrs) as s:
             yield s
 
@@ -240,14 +240,10 @@ class CapstoneService:
         """An upper bound on one call's cost, so the cap holds even before the real cost is known:
         a byte-level tokenizer never makes more tokens than the text has bytes (plus a few per message
         for the chat template), and the answer is capped at ``max_tokens``."""
-        from labkit.llm import registry
-
         prompt_bound = sum(len(m["content"].encode()) + 8 for m in messages) + 16
         return registry.get(self.model).cost(prompt_bound, self.cfg.max_tokens)
 
     def _cost(self, usage: Any) -> float:
-        from labkit.llm import registry
-
         if usage is None:
             return 0.0
         return registry.get(self.model).cost(usage.prompt_tokens, usage.completion_tokens)
@@ -289,10 +285,6 @@ class CapstoneService:
 
     def handle(self, req: Any, route: str) -> Outcome:
         """Serve one request; never raises: errors end as a logged, classified outcome."""
-        from labkit import budget as budget_mod
-        from labkit import rag as rag_mod
-        from labkit import tracing
-
         day = int(req.ts // DAY_S) + 1
         out = Outcome(request_id=req.id, trace_id="", ts=req.ts, day=day, user=req.user, tenant=req.tenant,
                       route=route, kind=req.kind, question=req.question, status="error",
@@ -304,7 +296,7 @@ class CapstoneService:
             out.trace_id = tracing.trace_id_of(root)
             try:
                 self._serve(req, route, root, out)
-            except budget_mod.BudgetExceeded as exc:
+            except budget.BudgetExceeded as exc:
                 out.status, out.error_cause = "degraded", f"budget_{exc.scope}"
                 hits = self.rag.retrieve(req.question, tenant=req.tenant)
                 out.answer = (f"We're at capacity; the closest help article is '{hits[0].title}'." if hits
@@ -332,9 +324,6 @@ class CapstoneService:
         return out
 
     def _serve(self, req: Any, route: str, root: Any, out: Outcome) -> None:
-        from labkit import rag as rag_mod
-        from labkit.guardrails import GuardContext
-
         question = req.question
         bypass = route == "/v1/api/ask" and self.defects.active("guard-bypass", self.now_s())
         if not bypass:
@@ -405,8 +394,6 @@ class RunResult:
         return pd.DataFrame([asdict(o) for o in self.outcomes])
 
     def store(self) -> Any:
-        from labkit.tracing import SpanStore
-
         return SpanStore(self.traces_path)
 
 
@@ -430,9 +417,6 @@ def run(cfg: CapstoneConfig | None = None, out_dir: str | Path | None = None, re
     Returns:
         The :class:`RunResult`.
     """
-    from labkit import llm, tracing
-    from labkit.rag import RagApp, RagConfig
-
     cfg = cfg or CapstoneConfig()
     out = Path(out_dir) if out_dir is not None else default_dir(cfg.seed, cfg.scale, cfg.days)
     params = {"config": asdict(cfg), "simulation": True}

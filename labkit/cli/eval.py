@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from pathlib import Path
 
 from labkit import config
@@ -21,8 +22,6 @@ def _open_store(args: argparse.Namespace, read_only: bool = False):  # noqa: ANN
     A missing path (when reading), a folder or a file that is not SQLite is one clear error, and a
     read never creates a folder or a database.
     """
-    import sqlite3
-
     from labkit import evals
 
     db = Path(args.db) if args.db else default_db()

@@ -6,6 +6,7 @@ import argparse
 import re
 import sys
 import time
+from pathlib import Path
 
 from labkit.cli.common import Subparsers, count
 
@@ -30,8 +31,6 @@ def parse_since(text: str | None, now_ns: int | None = None) -> int | None:
 
 def _store(args: argparse.Namespace):  # noqa: ANN202 - a SpanStore; imported lazily
     """The span store named by ``--store``, opened read-only: a typo or a file that is not one is one line."""
-    from pathlib import Path
-
     from labkit.tracing.store import SpanStore, default_store_path
 
     path = Path(args.store) if args.store else default_store_path()

@@ -17,7 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import openai
+
+from labkit import llm
+from labkit.enterprise.policy import EgressDenied, destination
 from labkit.errors import LabkitError
+from labkit.llm.transport import Hooks, RecordingTransport
 
 if TYPE_CHECKING:
     import openai
@@ -54,8 +59,6 @@ class Provider:
     @classmethod
     def current(cls, name: str = "primary", timeout_s: float = 60.0) -> Provider:
         """The endpoint ``llm.client()`` uses now (embedded server, OpenAI or OPENAI_BASE_URL)."""
-        from labkit import llm
-
         key = "labkit-local" if llm.backend() == "embedded" else os.environ.get("OPENAI_API_KEY") or "not-needed"
         return cls(name, llm.base_url(), llm.model_for("chat"), key, timeout_s)
 
@@ -140,12 +143,6 @@ def provider_client(provider: Provider) -> openai.OpenAI:
     The egress guard (if installed) sees this provider as the destination of every request. The
     client does not retry by itself (``max_retries=0``): the chain decides.
     """
-    import openai
-
-    from labkit import llm
-    from labkit.enterprise.policy import destination
-    from labkit.llm.transport import Hooks, RecordingTransport
-
     class _ProviderHooks(Hooks):
         # Share the global hooks; the preflight checks run with this provider named as the
         # destination, so the egress policy judges the endpoint the request really goes to.
@@ -166,10 +163,6 @@ def provider_client(provider: Provider) -> openai.OpenAI:
 
 def _classify(exc: BaseException) -> tuple[str, int | None, float | None]:
     """(outcome, status, retry_after) of an exception raised by an openai call."""
-    import openai
-
-    from labkit.enterprise.policy import EgressDenied
-
     if isinstance(exc, EgressDenied):
         return "denied", None, None
     if isinstance(exc, openai.APITimeoutError):

@@ -12,6 +12,7 @@ from typing import Any
 
 from labkit.deploy.measure import StreamTiming, rss_mb
 from labkit.errors import LabkitError
+from labkit.llm import registry
 
 
 class InProcessModel:
@@ -27,8 +28,6 @@ class InProcessModel:
     def __init__(self, model_path: str | None = None, n_ctx: int = 2048, n_threads: int | None = None,
                  *, n_parallel: int = 1) -> None:
         import xllamacpp
-
-        from labkit.llm import registry
 
         path = model_path or str(registry.local_model_path(registry.role_model("embedded", "chat")
                                                            or "smollm2-135m-instruct"))

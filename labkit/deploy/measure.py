@@ -8,6 +8,7 @@ thing; :func:`measure_deployment` runs them the same way for every deployment an
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import os
@@ -17,6 +18,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import psutil
+
+from labkit.llm.server import EmbeddedServer, ServerSettings
 from labkit.perf import percentile
 from labkit.timing import LoadResult, StreamTiming, load_test
 
@@ -34,7 +38,6 @@ def rss_mb(pid: int | None = None) -> float:
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
-    import psutil
 
     return float(psutil.Process(pid).memory_info().rss) / 2**20
 
@@ -50,10 +53,6 @@ class ColdStart:
 
 def server_cold_start(settings: ServerSettings | None = None) -> ColdStart:
     """Start a fresh embedded server on a free port, time it to the first token, measure it, stop it."""
-    import http.client
-
-    from labkit.llm.server import EmbeddedServer, ServerSettings
-
     base = settings or ServerSettings.from_env()
     s = ServerSettings(**{**base.__dict__, "port": 0})
     t0 = time.perf_counter()

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from labkit.errors import LabkitError
+from labkit.llm import registry
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,6 @@ def hosted_simulation() -> HostedSimulation:
     2025 (about half a second to the first token, then ~80 tokens/s per stream). Set OPENAI_BASE_URL /
     OPENAI_API_KEY to measure a real provider instead.
     """
-    from labkit.llm import registry
-
     info = registry.get(registry.role_model("openai", "chat") or "gpt-4o-mini")
     return HostedSimulation(
         name=f"{info.id} (SIMULATED)", ttft_s=0.45, tokens_per_s=80.0,

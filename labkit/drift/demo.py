@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from labkit import traffic
 from labkit.drift.detectors import MMD, PSI, DomainClassifier, KSTest
 from labkit.drift.features import EmbeddingCache, featurize
 from labkit.drift.plots import plot_traces
@@ -61,8 +63,6 @@ class DriftDemo:
 
     def events(self) -> list[Any]:
         """The traffic events the sliders describe."""
-        from labkit import traffic
-
         day, share = float(self.onset.value), float(self.strength.value)
         kind = self.kind.value
         if kind == "no drift" or share == 0:
@@ -75,11 +75,7 @@ class DriftDemo:
 
     def update(self) -> dict[str, Any]:
         """Simulate the week the sliders describe, run the detectors, draw them; returns the results."""
-        import io
-
         import matplotlib.pyplot as plt
-
-        from labkit import traffic
 
         self.status.value = "<i>simulating and embedding a week of traffic…</i>"
         events = self.events()

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from labkit import llm
 from labkit.enterprise import pii
 from labkit.errors import LabkitError
 
@@ -313,7 +314,6 @@ class EgressGuard:
         named = _destination.get()
         if named is not None:
             return self.policy.provider_of(named) if "://" in named else named
-        from labkit import llm
 
         return self.policy.provider_of(llm.base_url())
 
@@ -355,8 +355,6 @@ class EgressGuard:
 
     def install(self) -> EgressGuard:
         """Add the hooks to ``labkit.llm.hooks`` (once)."""
-        from labkit import llm
-
         if self.preflight not in llm.hooks.preflight:
             llm.hooks.preflight.append(self.preflight)
         if self.observe not in llm.hooks.observers:
@@ -365,8 +363,6 @@ class EgressGuard:
 
     def uninstall(self) -> None:
         """Remove the hooks again."""
-        from labkit import llm
-
         while self.preflight in llm.hooks.preflight:
             llm.hooks.preflight.remove(self.preflight)
         while self.observe in llm.hooks.observers:

@@ -37,11 +37,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from labkit import embed, llm
 from labkit.enterprise.audit import AuditLog
 from labkit.enterprise.erasure import Erasable, ErasureReport, index_mentions, ledger_mentions, scrub_ledger
 from labkit.enterprise.identifiers import Erased, PersonMatcher, matcher
 from labkit.enterprise.policy import DataClass, EgressPolicy, class_of, data_class, default_policy
 from labkit.errors import LabkitError
+from labkit.rag import Index, RagApp, RagConfig
 from labkit.sqlite_like import LIKE_ESCAPE, like_contains
 
 __all__ = ["CrossTenantLeak", "ErasureReport", "IsolatedRag", "RequestLog", "TenantAnswer", "check_tenant"]
@@ -216,8 +220,6 @@ class IsolatedRag:
                  policy: EgressPolicy | None = None, *, cache: Any = None, log: RequestLog | None = None,
                  audit: AuditLog | None = None, workdir: str | Path | None = None, app: Any = None,
                  lineage: Any = None, traces: Any = None, stores: Mapping[str, Erasable] | None = None) -> None:
-        from labkit.rag import RagConfig
-
         self.policy = policy or default_policy()
         self.cache = cache
         self.lineage = lineage
@@ -247,8 +249,6 @@ class IsolatedRag:
         self._build(list(documents))
 
     def _build(self, documents: list[dict[str, Any]]) -> None:
-        from labkit.rag import Index, RagApp
-
         _check_documents(documents)
         previous = self.app.index.path if self.app is not None else None
         path = self.workdir / f"index-{uuid.uuid4().hex[:12]}.sqlite"
@@ -295,8 +295,6 @@ class IsolatedRag:
         return hits
 
     def _model(self) -> str:
-        from labkit import llm
-
         return self.config.model or llm.model_for("chat")
 
     def answer(self, question: str, tenant: str, user: str, **create_kwargs: Any) -> TenantAnswer:
@@ -311,6 +309,7 @@ class IsolatedRag:
         check_tenant(tenant)
         if not isinstance(user, str) or not user.strip():
             raise ValueError("user must be a non-empty user id")
+        # here, not at the top: tracing loads OpenTelemetry
         from labkit import tracing
 
         with tracing.span("tenant.answer", category="internal",
@@ -384,8 +383,6 @@ class IsolatedRag:
             The receipt, :class:`~labkit.enterprise.erasure.ErasureReport`: per store what was removed or
             redacted and what a search afterwards still finds (``complete`` when nothing).
         """
-        from labkit import llm
-
         check_tenant(tenant)
         owned = [d for d in self.documents if d.get("tenant") == tenant and d.get("owner") == user]
         terms = sorted({user, *[i for i in identifiers if i], *[d["id"] for d in owned]})
@@ -420,6 +417,7 @@ class IsolatedRag:
         """The span store to erase from and search (the active tracer's, flushed, unless one was given)."""
         if self.traces is not None:
             return self.traces
+        # here, not at the top: tracing loads OpenTelemetry
         from labkit import tracing
 
         active = tracing.current()
@@ -444,8 +442,6 @@ class IsolatedRag:
             terms: name, email, phone, document ids...
             questions: questions they asked: each is also looked up in the cache under their namespace.
         """
-        from labkit import llm
-
         person = matcher([user, *terms])
         cache = self.cache.count_mentions(person) if self.cache is not None else 0
         if self.cache is not None:
@@ -477,10 +473,6 @@ def _reusing_embedder(previous_index: str | Path | None) -> Callable[[list[str]]
 
     A rebuild after an upload or an erasure then costs the embedding of what changed, not of everything.
     """
-    import numpy as np
-
-    from labkit import embed
-
     known: dict[str, Any] = {}
     if previous_index is not None and Path(previous_index).exists():
         conn = sqlite3.connect(f"file:{previous_index}?mode=ro", uri=True)

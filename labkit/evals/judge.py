@@ -12,6 +12,7 @@ a separate question that :func:`agreement` answers against human labels.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import time
@@ -20,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from labkit import llm
 from labkit.evals.stats import Interval, PairedTest, bootstrap_ci, cohen_kappa, paired_test
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -188,8 +190,6 @@ class JudgeScore:
 
 
 def _judge_target(client: Any, model: str | None) -> tuple[Any, str]:
-    from labkit import llm
-
     return (client if client is not None else llm.client()), (model or llm.model_for("judge"))
 
 
@@ -287,8 +287,6 @@ def score(question: str, context: str, answer: str, *, rubric: Rubric = DEFAULT_
 
 
 def _parse_scores(raw: str, rubric: Rubric) -> dict[str, int]:
-    import json
-
     try:
         data = json.loads(raw)
     except ValueError:
@@ -377,7 +375,6 @@ def _pick(question: str, context: str, first: str, second: str, rubric: Rubric, 
                   {"role": "user", "content": f"Question: {question}\n\nContext:\n{context.strip() or '(none)'}\n\n"
                                               f"Answer 1: {first}\n\nAnswer 2: {second}\n\nWhich is better?"}],
         response_format={"type": "json_schema", "json_schema": {"name": "choice", "schema": PAIR_SCHEMA, "strict": True}})
-    import json
 
     raw = r.choices[0].message.content or ""
     try:

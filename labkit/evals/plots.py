@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from labkit.evals.online import DailyScore
 from labkit.evals.runs import Run
 from labkit.evals.stats import Interval
@@ -61,7 +63,6 @@ def plot_by_kind(run: Run, metrics: Sequence[str], ax: Axes | None = None, *, ti
     """
     if not metrics:
         raise ValueError("give at least one metric")
-    import numpy as np
 
     kinds = list(dict.fromkeys(r.kind for r in run.rows))
     ax = _axes(ax, (max(6.0, 1.3 * len(kinds)), 3.2))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from labkit import config
+from labkit.capstone import grade
 from labkit.exercises import Exercise
 
 
@@ -53,8 +54,6 @@ def check_findings(fn: Callable[[Path], list[dict[str, Any]]], run_dir: str | Pa
     Returns:
         The :class:`labkit.capstone.grade.Grade` (or None when not attempted).
     """
-    from labkit.capstone import grade
-
     try:
         findings = fn(Path(run_dir))
         label = "your findings"

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from labkit import tracing
 from labkit.exercises import Exercise
 from labkit.llm import registry
 from labkit.llm.ledger import CallRecord
@@ -116,8 +117,6 @@ def simulate_traffic(t: Any, clock: Any, n: int, *, error_rate: float = 0.0, kin
 
 def _simulate(kind: str | None, n: int, seed: int, start: datetime) -> pd.DataFrame:
     """Spans of ``n`` simulated requests as ``SpanStore.spans_frame()`` returns them (a temporary store)."""
-    from labkit import tracing
-
     clock = tracing.VirtualClock(start)
     with tempfile.TemporaryDirectory() as tmp:
         t = tracing.Tracing(Path(tmp) / "sim.sqlite", sample_rate=1.0, instrument_llm=False, clock=clock,
@@ -248,8 +247,6 @@ def introduce(app: Any, seed: int) -> Incident:
     Returns:
         The :class:`Incident` (``revert()`` undoes it).
     """
-    from labkit import tracing
-
     kind = KINDS[random.Random(seed).randrange(len(KINDS))]
     incident = Incident("release 2026.03.2: retrieval and client settings updated", kind)
     if kind == "tokens":

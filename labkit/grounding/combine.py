@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from labkit import data
 from labkit.grounding.detectors import DetectorResult
+from labkit.grounding.score import run_detectors
 
 HARD = ("numeric", "entity", "negation")
 CITATION_WEIGHT = 0.3
@@ -135,9 +137,6 @@ def fit_default(c: float = 1.0) -> LogisticCombiner:
     Returns:
         The fitted combiner (its weights rounded to 4 places, as shipped).
     """
-    from labkit import data
-    from labkit.grounding.score import run_detectors  # score imports combine: import here, not at the top
-
     rows = data.records("grounding_labels", "train")
     results = [run_detectors(r["context"], r["question"], r["answer"], detectors=list(DEFAULT_DETECTORS)) for r in rows]
     model = LogisticCombiner.fit(results, [bool(r["supported"]) for r in rows], DEFAULT_DETECTORS, c=c)

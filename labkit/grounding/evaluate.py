@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from labkit import embed
 from labkit.grounding import claims as C
 
 
@@ -164,7 +165,6 @@ def embedding_similarity(contexts: Sequence[str], answers: Sequence[str], best_s
     """
     if len(contexts) != len(answers):
         raise ValueError(f"need one context per answer, got {len(contexts)} and {len(answers)}")
-    from labkit import embed
 
     clean = [C.strip_citations(a) or a for a in answers]
     a_vec = embed.encode(clean)

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import pydantic
 
+from labkit import llm
 from labkit.grounding import claims as C
 from labkit.grounding.detectors import ClaimCheck, DetectorResult, _finish, _validate
 
@@ -88,7 +89,6 @@ def llm_judge(context: str, question: str, answer: str, *, model: str | None = N
     _validate(context, question, answer)
     if max_claims < 1 or max_source_words < 20:
         raise ValueError(f"need max_claims >= 1 and max_source_words >= 20, got {max_claims}, {max_source_words}")
-    from labkit import llm
 
     t0 = time.perf_counter()
     client = client or llm.client()
@@ -153,7 +153,6 @@ def self_consistency(context: str, question: str, answer: str, *, samples: int =
         raise ValueError(f"samples must be >= 2 to measure agreement, got {samples}")
     if not 0 < temperature <= 2:
         raise ValueError(f"temperature must be in (0, 2], got {temperature}")
-    from labkit import llm
 
     t0 = time.perf_counter()
     client = client or llm.client()

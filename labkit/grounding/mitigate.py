@@ -12,7 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from labkit import llm
 from labkit.grounding.score import DEFAULT_THRESHOLD, GroundingResult, format_sources, support_score
+from labkit.rag.prompts import format_context
 
 IDK = "I don't know"
 REFUSAL = "I don't know: the sources I have do not support an answer to that."
@@ -47,8 +49,6 @@ def grounded_messages(question: str, sources: str | Sequence[Any], system: str =
 def default_generator(max_tokens: int = 96, temperature: float = 0.0, model: str | None = None,
                       **create_kwargs: Any) -> Generate:
     """A generator that calls ``labkit.llm.client()`` (so calls land in the ledger)."""
-    from labkit import llm
-
     client = llm.client()
     name = model or llm.model_for("chat")
 
@@ -148,8 +148,6 @@ def verified_rag_answer(app: Any, question: str, tenant: str | None = None, **kw
         tenant: passed to ``app.answer``.
         **kwargs: passed to :func:`answer_then_verify` (``threshold``, ``max_attempts``, ``generate``...).
     """
-    from labkit.rag.prompts import format_context
-
     first = app.answer(question, tenant=tenant)
     context = format_context(first.hits)
     return answer_then_verify(question, context, first_answer=first.text, **kwargs)

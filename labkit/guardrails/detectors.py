@@ -32,8 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from labkit import config
+from labkit import config, data, embed
 from labkit.guardrails.core import Guard, GuardContext, Verdict
+from labkit.guardrails.evaluate import wilson
+from labkit.guardrails.heuristics import heuristic_score
+from labkit.guardrails.normalize import normalize
 
 __all__ = ["ClassifierGuard", "DetectorModel", "MiniLM", "PromptGuardrailGuard", "SimilarityGuard", "default_model",
            "WordGrams", "fit", "representation", "training_rows", "windows"]
@@ -55,8 +58,6 @@ def cache_dir() -> Path:
 def training_rows() -> list[dict[str, Any]]:
     """The train split of the shipped attack and benign sets, plus the golden questions of the *dev* split
     as in-domain benign traffic (the golden *test* split is only ever evaluated on)."""
-    from labkit import data
-
     rows = data.records("attacks", split="train") + data.records("benign", split="train")
     if "golden" in data.names():
         rows += [{"id": r["id"], "text": r["question"], "label": "benign", "kind": "golden"}
@@ -114,8 +115,6 @@ class MiniLM:
         return self
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        from labkit import embed
-
         return embed.encode(texts, batch_size=64)
 
 
@@ -223,8 +222,6 @@ def _hash(rows: list[dict[str, Any]], settings: dict[str, Any]) -> str:
 
 
 def _fit_texts(rows: list[dict[str, Any]]) -> tuple[list[str], np.ndarray, list[str]]:
-    from labkit.guardrails.normalize import normalize
-
     # Encoded attacks are left to the normaliser: training on base64 noise would teach the
     # classifier that any base64 is an attack.
     kept = [r for r in rows if r.get("kind") != "encoded"]
@@ -317,9 +314,6 @@ def fit(rows: list[dict[str, Any]] | None = None, folds: int = 4, layer_fpr: flo
             oof_sim[row_i] = max(oof_sim[row_i], s)
 
     benign = y == 0
-    from labkit.guardrails.evaluate import wilson
-    from labkit.guardrails.heuristics import heuristic_score
-    from labkit.guardrails.normalize import normalize
 
     heur = np.array([max(heuristic_score(v.text)[0] for v in normalize(t).views) for t in texts])
     escalate_at = float(np.quantile(oof_clf[benign], 1 - escalate_share))

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from labkit import data
 from labkit.guardrails.core import Pipeline, PipelineResult
 
 __all__ = ["JAILBREAK_KINDS", "EvalReport", "Rate", "evaluate", "eval_rows", "wilson"]
@@ -227,7 +228,6 @@ def eval_rows(split: str = "test", golden: bool = True) -> list[dict[str, Any]]:
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    from labkit import data
 
     rows = []
     for r in data.records("attacks", split=split):

@@ -9,13 +9,18 @@ Output layer: :class:`SchemaGuard` (with :func:`structured_call`, the bounded re
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pydantic
+
+from labkit.enterprise import pii
 from labkit.guardrails.core import Guard, GuardContext, Verdict
 from labkit.guardrails.normalize import normalize
+from labkit.rag.app import is_abstention
 
 __all__ = ["GroundednessGuard", "NormalizeGuard", "PIIGuard", "SchemaGuard", "SizeGuard", "StructuredResult",
            "ToxicityGuard", "structured_call"]
@@ -92,8 +97,6 @@ class PIIGuard(Guard):
         self.action, self.types, self.name = action, types, name
 
     def check(self, text: str, ctx: GuardContext) -> Verdict:
-        from labkit.enterprise import pii
-
         result = pii.redact(text, self.types)
         if not result.entities:
             return self.allow("no personal data found", 0.0)
@@ -147,8 +150,6 @@ class ToxicityGuard(Guard):
 
 
 def _sentences(text: str) -> list[str]:
-    import re
-
     return re.split(r"(?<=[.!?])\s+|\n+", text)
 
 
@@ -162,15 +163,11 @@ class SchemaGuard(Guard):
     name = "schema"
 
     def __init__(self, model: type[Any]) -> None:
-        import pydantic
-
         if not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
             raise TypeError(f"SchemaGuard needs a pydantic.BaseModel subclass, got {model!r}")
         self.model = model
 
     def check(self, text: str, ctx: GuardContext) -> Verdict:
-        import pydantic
-
         try:
             self.model.model_validate_json(_strip_fences(text))
         except pydantic.ValidationError as exc:
@@ -309,7 +306,6 @@ class GroundednessGuard(Guard):
     def check(self, text: str, ctx: GuardContext) -> Verdict:
         if not ctx.context:
             return self.allow("no sources to check against", 0.0)
-        from labkit.rag.app import is_abstention
 
         if is_abstention(text):
             return self.allow("the answer abstains", 0.0)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from labkit import embed
+
 
 @dataclass(frozen=True)
 class Embedder:
@@ -55,8 +57,6 @@ def _normalise(v: np.ndarray) -> np.ndarray:
 
 def minilm() -> Embedder:
     """The real model that ships with the course: all-MiniLM-L6-v2 via ``labkit.embed`` (384-d)."""
-    from labkit import embed
-
     return Embedder(embed.MODEL_NAME, lambda texts: embed.encode(texts), note="all-MiniLM-L6-v2, text as is")
 
 

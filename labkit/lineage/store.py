@@ -20,7 +20,7 @@ import numpy as np
 from labkit.lineage.answers import AnswerLineage
 from labkit.lineage.embedders import Embedder, minilm
 from labkit.lineage.records import BuildDiff, ChunkLineage, IngestReport, Invalidation
-from labkit.rag.index import DOC_FIELDS, chunk_document, fingerprint, validate_documents
+from labkit.rag.index import DOC_FIELDS, Index, chunk_document, fingerprint, validate_documents
 
 CHUNKER_VERSION = "labkit.rag.chunk_document/1"
 PROBE_TEXTS = ("How much does the Team plan cost per user?", "Reset a forgotten password",
@@ -288,8 +288,6 @@ class LineageStore(AnswerLineage):
 
     def index(self) -> Any:
         """The store opened as a :class:`labkit.rag.Index` (a snapshot of the current chunks)."""
-        from labkit.rag.index import Index
-
         if not self._conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone():
             raise ValueError(f"{self.path} holds no chunks yet; call ingest(documents) first")
         return Index.open(self.path)

@@ -25,6 +25,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from labkit import llm
 from labkit.errors import EndpointUnreachable
 
 LLAMACPP_EXTRAS: dict[str, Any] = {"cache_prompt": True, "id_slot": 0, "ignore_eos": True, "n_probs": 1}
@@ -182,8 +183,6 @@ def capabilities(base_url: str | None = None, model: str | None = None) -> Capab
     Returns:
         The :class:`Capabilities`.
     """
-    from labkit import llm
-
     current = llm.base_url()
     base = (base_url or current).rstrip("/")
     api_key = os.environ.get("OPENAI_API_KEY") if base == current and llm.backend() != "embedded" else None

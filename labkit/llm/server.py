@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from labkit import config
+from labkit.llm import registry
 from labkit.llm.errors import ModelFileMissing, PortInUse, ServerStartError
 
 HOST = "127.0.0.1"
@@ -83,8 +84,6 @@ class ServerSettings:
     @classmethod
     def from_env(cls) -> ServerSettings:
         """Settings from ``LABKIT_*`` environment variables, defaulting to the packaged model."""
-        from labkit.llm import registry
-
         path = config.env_str("LABKIT_MODEL_PATH")
         if path:
             alias = config.env_str("LABKIT_MODEL_ALIAS") or Path(path).stem.lower()

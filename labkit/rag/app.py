@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from labkit import llm
 from labkit.config import cache_dir
 from labkit.rag.index import Hit, Index, fingerprint
 from labkit.rag.prompts import IDK, messages, prompt, trim_context
@@ -172,7 +173,6 @@ class RagApp:
         """
         if not isinstance(question, str) or not question.strip():
             raise ValueError("question must be a non-empty string")
-        from labkit import llm
 
         cfg = self.config
         model = cfg.model or llm.model_for("chat")

@@ -25,6 +25,7 @@ import asyncio
 import contextvars
 import threading
 import time
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
@@ -36,6 +37,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from labkit.guardrails import GuardedApp
+from labkit.llm.server import free_port
 from labkit.rag.app import RagApp
 from labkit.rag.auth import AuthError, TenantKeys, load_keys, request_tenant
 from labkit.rag.limits import BodyLimit, ServiceError, ServiceLimits, error_body, protocol_with_timeout
@@ -125,8 +128,6 @@ def completion(answer: Any, name: str, tenant: str | None) -> dict[str, Any]:
 
 
 def _guarded(rag: Any) -> Any:
-    from labkit.guardrails import GuardedApp
-
     return rag if isinstance(rag, GuardedApp) else GuardedApp(rag)
 
 
@@ -250,16 +251,12 @@ class ServiceThread:
     def __init__(self, api: FastAPI, port: int = 0) -> None:
         import uvicorn
 
-        from labkit.llm.server import free_port
-
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self._server = uvicorn.Server(uvicorn_config(api, port=self.port))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def start(self) -> ServiceThread:
-        import urllib.request
-
         self._thread.start()
         deadline = time.time() + 30
         while time.time() < deadline:

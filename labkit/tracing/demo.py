@@ -14,6 +14,7 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
+from labkit.llm import registry
 from labkit.tracing.store import SpanRecord, SpanStore
 from labkit.tracing.viz import COLOURS, _category, ordered
 
@@ -32,8 +33,6 @@ class TraceCost:
 
 def trace_cost(spans: list[SpanRecord]) -> TraceCost:
     """Sum of input/output tokens x the registry's prices over a trace's LLM spans, and the tagged cost."""
-    from labkit.llm import registry
-
     recomputed = tagged = 0.0
     n = 0
     for s in spans:

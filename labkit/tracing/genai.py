@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from labkit.llm import registry
 from labkit.llm.ledger import CallRecord
 
 OPERATION_NAMES = {"chat": "chat", "completion": "text_completion", "embeddings": "embeddings"}
@@ -75,7 +76,6 @@ def provider_name(backend: str, model: str) -> str:
         return "llama.cpp"
     if backend == "openai":
         return "openai"
-    from labkit.llm import registry
 
     info = registry.find(model) if model else None
     if info is not None and not info.is_local:

@@ -14,10 +14,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import httpx2
+import openai
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from labkit import llm
+from labkit.llm.transport import RecordingTransport
 from labkit.tracing import core
 
 Scope = MutableMapping[str, Any]
@@ -191,12 +195,6 @@ def traced_client(base_url: str, api_key: str = "not-needed", **kwargs: Any) -> 
         api_key: the key to send (local servers ignore it).
         **kwargs: passed to ``openai.OpenAI`` (``max_retries``, ``timeout``, ...).
     """
-    import httpx2
-    import openai
-
-    from labkit import llm
-    from labkit.llm.transport import RecordingTransport
-
     if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
         raise ValueError(f"base_url must be an http(s) URL ending in /v1, got {base_url!r}")
     if "http_client" in kwargs:

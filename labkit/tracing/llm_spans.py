@@ -15,6 +15,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import Span as SdkSpan
 from opentelemetry.trace import Span, SpanContext, SpanKind, Status, StatusCode
 
+from labkit import llm
 from labkit.llm.ledger import CallRecord
 from labkit.tracing import genai
 from labkit.tracing.spans import PROPAGATOR, SpanMethods, clean_attributes
@@ -151,8 +152,6 @@ class LLMCallSpans(SpanMethods):
             warnings.warn(f"labkit.tracing could not record a model call: {exc}", RuntimeWarning, stacklevel=2)
 
     def _install_llm_hooks(self) -> None:
-        from labkit import llm
-
         llm.hooks.request_hooks.append(self._on_request)
         llm.hooks.observers.append(self._on_record)
         self._llm_installed = True
@@ -160,7 +159,6 @@ class LLMCallSpans(SpanMethods):
     def _uninstall_llm_hooks(self) -> None:
         if not self._llm_installed:
             return
-        from labkit import llm
 
         while self._on_request in llm.hooks.request_hooks:
             llm.hooks.request_hooks.remove(self._on_request)
