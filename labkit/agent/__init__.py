@@ -16,7 +16,16 @@
 """
 
 from labkit.agent.evaluate import EvalResult, evaluate, load_tasks, run_task, trajectory_of
-from labkit.agent.guard import CONTEXT_LIMIT, COST_LIMIT, REPEATED_CALL, STEP_LIMIT, Limits, SessionGuard, Stop, repeated_call
+from labkit.agent.guard import (
+    CONTEXT_LIMIT,
+    COST_LIMIT,
+    REPEATED_CALL,
+    STEP_LIMIT,
+    Limits,
+    SessionGuard,
+    Stop,
+    repeated_call,
+)
 from labkit.agent.loop import SYSTEM, Agent
 from labkit.agent.protocol import ModelTurn, ToolCall, choose_protocol, parse_reply, step_schema, tools_honoured
 from labkit.agent.sessions import AgentRun, Session, ToolStep

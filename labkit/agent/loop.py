@@ -65,7 +65,7 @@ class Agent:
                              f"got {protocol!r}")
         from labkit import llm
 
-        self.client = client if client is not None else llm.client()
+        self.client: Any = client if client is not None else llm.client()
         self.model = model or llm.model_for("chat")
         self.limits = limits or Limits()
         self.guard = SessionGuard(self.limits, price=price)
@@ -163,6 +163,7 @@ class Agent:
         attrs = {"gen_ai.tool.call.id": call.id, "gen_ai.tool.type": "function", "session.id": session_id}
         with tracing.tool_span(call.name, **attrs) as span:
             tool = self.tools.get(call.name)
+            error: str | None
             if tool is None:
                 error = f"no tool {call.name!r}; the tools are {sorted(self.tools)}"
                 result: Any = {"error": error}
@@ -171,7 +172,7 @@ class Agent:
                     result = tool.run(call.arguments)
                 except Exception as exc:  # noqa: BLE001 - a broken tool is reported to the model, not raised
                     result = {"error": f"{type(exc).__name__}: {exc}"}
-                error = result.get("error") if isinstance(result, dict) else None
+                error = str(result["error"]) if isinstance(result, dict) and result.get("error") else None
             if error:
-                _mark_error(span, "tool_error", str(error))
-        return ToolStep(call, result, str(error) if error else None)
+                _mark_error(span, "tool_error", error)
+        return ToolStep(call, result, error)

@@ -134,14 +134,16 @@ def search_tool(index: Any, *, k: int = 3, mode: str = "hybrid", words: int = 60
         index: a ``labkit.rag.Index`` (e.g. ``RagApp().index``).
         k: passages returned.
         mode: retrieval mode ("hybrid", "bm25", "dense").
-        words: each passage is cut to about this many words, to keep the prompt small.
+        words: each passage is trimmed to about this many words, keeping the sentences that share the
+            most words with the query (``labkit.rag.prompts.trim_context``), to keep the prompt small.
     """
+    from labkit.rag.prompts import trim_context
+
     def search_kb(query: str) -> dict[str, Any]:
         if not query.strip():
             return {"error": "query is empty; say what to look for"}
-        hits = index.search(query, k=k, mode=mode)
-        return {"results": [{"id": h.document_id, "title": h.title, "text": " ".join(h.text.split()[:words])}
-                            for h in hits]}
+        hits = trim_context(index.search(query, k=k, mode=mode), query, words)
+        return {"results": [{"id": h.document_id, "title": h.title, "text": h.text} for h in hits]}
 
     return Tool("search_kb", "Search the Quaywise help centre; returns the best matching passages.",
                 {"type": "object", "properties": {"query": {"type": "string", "maxLength": 200}},
