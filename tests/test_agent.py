@@ -4,11 +4,8 @@ an end-to-end traced session on the real embedded model."""
 
 from __future__ import annotations
 
-import itertools
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -121,43 +118,11 @@ def test_summary_has_intervals_and_counts_stops() -> None:
 
 
 # ---------------------------------------------------------------- the guard, against a failing endpoint
-class _AlwaysToolCall(BaseHTTPRequestHandler):
-    """An OpenAI-compatible endpoint that answers every chat call with a new tool call: a runaway agent."""
-
-    counter = itertools.count()
-    same_arguments = False
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        n = next(self.counter)
-        account = "ACC-1001" if self.same_arguments else f"ACC-{1001 + n % 12}"
-        body = {"id": f"chatcmpl-{n}", "object": "chat.completion", "created": 0, "model": MODEL,
-                "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
-                    "role": "assistant", "content": None, "tool_calls": [{
-                        "id": f"call_{n}", "type": "function",
-                        "function": {"name": "lookup_account", "arguments": json.dumps({"account_id": account})}}]}}],
-                "usage": {"prompt_tokens": 200, "completion_tokens": 20, "total_tokens": 220}}
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
+# agent.RunawayEndpoint answers every chat call with another tool call: a model that never stops.
 @pytest.fixture
 def runaway_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _AlwaysToolCall)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with agent.RunawayEndpoint(MODEL) as url:
+        yield url
 
 
 def _runaway_agent(url: str, tools: dict[str, agent.Tool], limits: Limits) -> agent.Agent:
@@ -196,11 +161,10 @@ def test_the_cost_limit_stops_a_session_before_the_call_that_would_pass_it(runaw
     assert 2 <= run.model_calls < 10 and a.guard.spent(run.session_id) <= 0.001
 
 
-def test_an_identical_repeated_call_is_stopped_as_a_loop(runaway_url: str, tools: dict[str, agent.Tool],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_AlwaysToolCall, "same_arguments", True)
-    a = _runaway_agent(runaway_url, tools, Limits(max_steps=20, max_repeats=2))
-    run = a.run(a.session(), "Which plan is ACC-1001 on?")
+def test_an_identical_repeated_call_is_stopped_as_a_loop(tools: dict[str, agent.Tool]) -> None:
+    with agent.RunawayEndpoint(MODEL, same_arguments=True) as url:
+        a = _runaway_agent(url, tools, Limits(max_steps=20, max_repeats=2))
+        run = a.run(a.session(), "Which plan is ACC-1001 on?")
     assert run.stopped is not None and run.stopped.reason == agent.REPEATED_CALL
     assert len(run.tool_steps) == 2 and run.model_calls == 3
 

@@ -28,6 +28,7 @@ from labkit.agent.guard import (
 )
 from labkit.agent.loop import SYSTEM, Agent
 from labkit.agent.protocol import ModelTurn, ToolCall, choose_protocol, parse_reply, step_schema, tools_honoured
+from labkit.agent.runaway import RunawayEndpoint
 from labkit.agent.sessions import AgentRun, Session, ToolStep
 from labkit.agent.tools import Tool, account_tool, plan_prices, price_tool, quaywise_tools, search_tool
 from labkit.agent.trajectory import (
@@ -41,7 +42,7 @@ from labkit.agent.trajectory import (
 )
 
 __all__ = [
-    "CONTEXT_LIMIT", "COST_LIMIT", "REPEATED_CALL", "STEP_LIMIT", "SYSTEM", "Agent", "AgentRun", "Call", "EvalResult", "Limits", "ModelTurn", "Session",
+    "CONTEXT_LIMIT", "COST_LIMIT", "REPEATED_CALL", "STEP_LIMIT", "SYSTEM", "Agent", "AgentRun", "Call", "EvalResult", "Limits", "ModelTurn", "RunawayEndpoint", "Session",
     "SessionGuard", "Stop", "Tool", "ToolCall", "ToolStep", "Trajectory", "TrajectoryScore", "TrajectorySummary",
     "account_tool", "choose_protocol", "conversation_check", "evaluate", "load_tasks", "parse_reply", "plan_prices",
     "price_tool", "quaywise_tools", "repeated_call", "run_task", "search_tool", "step_schema", "summarise", "tools_honoured",
