@@ -14,12 +14,12 @@ notebook also imports ``exercises``)::
     03 deployment architectures   deploy, llm (registry)
     04 enterprise considerations  enterprise (pii, policy, tenancy, audit), deploy, cache, lineage,
                                   tracing, evals, embed, data, rag, llm
-    05 evaluation and benchmarks  evals (judge, metrics, online, plots, stats), traffic, cli, embed, data,
+    05 evaluation and benchmarks  evals (judge, metrics, online, plots, stats), agent, traffic, cli, embed, data,
                                   rag, llm
     06 guardrails                 guardrails, data, rag, llm
     07 hallucination mitigation   grounding (claims, combine, evaluate, judge, mitigate, plots),
                                   rag (prompts), data, llm
-    08 observability and tracing  tracing, rag (service), cli, data, llm
+    08 observability and tracing  tracing, agent, rag (service), cli, data, llm
     capstone                      capstone (bugs, grade, report, world), tracing, llm
     demos                         perf.CostLatencyDemo, drift.DriftDemo, grounding.GroundingDemo,
                                   guardrails.GuardrailsDemo, evals.JudgeDemo, tracing.TraceDemo

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from labkit import data, embed, evals, llm, traffic
+from labkit import agent, data, embed, evals, llm, traffic
 from labkit.cli import main as labkit_cli
 from labkit.evals import judge, metrics, online, plots, stats
 from labkit.exercises import get as exercise
@@ -408,6 +408,46 @@ assert widest > 0.1, "a day's sample per arm is small: its interval must be wide
 # test separates a few points only with **many** users per arm; the paired offline test gets a comparable
 # interval from 66 questions because every question is answered by both variants. Use offline evals to
 # gate releases, online evals to see what users get. The capstone wires these pieces to the live service.
+
+# %% [markdown]
+# ## 7. Evaluating an agent: the trajectory, not only the answer
+#
+# An agent's answer can be right by luck and wrong for a good reason, so an agent eval scores the path:
+# the right tools in order, with the right arguments, in how many steps against the fewest possible,
+# and the expected fact in the final answer. `datasets/agent_tasks` labels 46 such tasks over Quaywise
+# (prices, accounts, KB searches, two-tool tasks and two-turn conversations whose follow-up says "that
+# plan"). First, what the score rewards, on trajectories written by hand:
+
+# %%
+price_task = next(t for t in agent.load_tasks() if t["id"] == "at-001")
+by_the_book = agent.Trajectory((agent.Call("get_plan_price", {"plan": "team", "billing": "monthly"}),),
+                               ("Team is $19 per user per month.",), steps=2)
+lucky_guess = agent.Trajectory((), ("I think it is $19.",), steps=1)
+for label, path in (("by the book", by_the_book), ("lucky guess", lucky_guess)):
+    print(f"{label:12s} {agent.trajectory_score(price_task, path)}")
+assert agent.trajectory_score(price_task, lucky_guess).score < agent.trajectory_score(price_task, by_the_book).score
+
+# %% [markdown]
+# Now the embedded model on six tasks, one session each (`bench/bench_agent.py` runs all 46):
+
+# %%
+sample_ids = ["at-001", "at-011", "at-021", "at-026", "at-035", "at-041"]
+agent_sample = [t for t in agent.load_tasks() if t["id"] in sample_ids]
+support = agent.Agent(agent.quaywise_tools(), limits=agent.Limits(max_steps=4))
+agent_eval = agent.evaluate(support, agent_sample)
+display(pd.DataFrame([{"task": s.task_id, "kind": s.kind, "tools": s.right_tools, "arguments": s.right_arguments,
+                       "answer": s.answer_has_facts, "steps": s.steps, "min steps": s.min_steps,
+                       "stopped": s.stopped, "score": round(s.score, 2)} for s in agent_eval.scores]))
+print(f"protocol {support.protocol}; score {agent_eval.summary.score}; success {agent_eval.summary.success}; "
+      f"conversation check {agent_eval.summary.conversation}")
+assert len(agent_eval.scores) == len(agent_sample) and agent_eval.summary.conversation is not None
+assert all(not s.success for s in agent_eval.scores if s.stopped), "a task the guard stopped is never a success"
+
+# %% [markdown]
+# The 135M model fills the constrained JSON shape but rarely picks the right tool, and it tends to call
+# the same tool again and again until the guard stops it (`bench/results/agent.json` has the full run).
+# Six tasks give an interval as wide as the scale; an interval of zero width around 0 says only that no
+# resample found a success, not that the agent never succeeds.
 #
 # ## The ledger of this notebook
 

@@ -26,7 +26,7 @@ import pandas as pd
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from labkit import data, llm, tracing
+from labkit import agent, data, llm, tracing
 from labkit.cli import main as labkit_cli
 from labkit.exercises import get as exercise
 from labkit.exercises import nb08
@@ -464,6 +464,43 @@ t.shutdown()
 stats = t.stats()
 print(f"{stats.spans_started} spans created, {stats.spans_exported} stored, {stats.spans_lost} lost")
 assert stats.spans_started == stats.spans_exported and stats.spans_lost == 0
+
+# %% [markdown]
+# ## 10. An agent, step by step
+#
+# An agent is a loop: the model asks for a tool, the tool runs, its result goes back, until the model
+# answers. Each turn is one trace: an `invoke_agent` root span, a `chat` span per model call and an
+# `execute_tool` span per tool call (`gen_ai.tool.name`, `gen_ai.tool.call.id`), all with `session.id`.
+# `labkit.agent` has three tools over Quaywise (search the KB, a plan's price, an account) and a guard
+# that stops a session at its step or cost limit, or when it repeats the same call.
+
+# %%
+ta = tracing.setup(WORK / "agent.sqlite", sample_rate=1.0, service_name="nb08-agent")
+support = agent.Agent(agent.quaywise_tools(search_mode="bm25"), limits=agent.Limits(max_steps=4))
+turn = support.run(support.session("nb08-demo"), "Which plan is account ACC-1009 on?")
+ta.flush()
+agent_spans = ta.store.spans(trace_id=turn.trace_id)
+print(f"protocol {support.protocol}; tools called {turn.tools_called}; answer {turn.answer[:80]!r}; "
+      f"stopped: {turn.stopped.reason if turn.stopped else 'no'}")
+print(tracing.text_waterfall(agent_spans))
+tool_spans = [s for s in agent_spans if s.attributes.get("gen_ai.operation.name") == "execute_tool"]
+assert sorted(s.attributes["gen_ai.tool.call.id"] for s in tool_spans) == sorted(st.call.id for st in turn.tool_steps)
+assert len([s for s in agent_spans if s.attributes.get("gen_ai.operation.name") == "chat"]) == turn.model_calls
+
+# %% [markdown]
+# A model that never stops asking for tools would spend until someone noticed. Here a stand-in endpoint
+# that always asks for another call (`agent.RunawayEndpoint`) meets the guard; the trace keeps the reason.
+
+# %%
+with agent.RunawayEndpoint(MODEL) as runaway_url:
+    looping = agent.Agent(agent.quaywise_tools(search_mode="bm25"), model=MODEL, protocol="tools",
+                          client=tracing.traced_client(runaway_url, max_retries=0), limits=agent.Limits(max_steps=5))
+    runaway = looping.run(looping.session("nb08-runaway"), "Which plan is ACC-1001 on?")
+ta.flush()
+runaway_root = next(s for s in ta.store.spans(trace_id=runaway.trace_id) if s.parent_id is None)
+print(runaway.stopped.message)
+assert runaway.stopped.reason == "step_limit" and runaway_root.attributes["labkit.agent.stopped_by"] == "step_limit"
+ta.shutdown()
 
 # %% [markdown]
 # ## The ledger of this notebook
