@@ -30,7 +30,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # make test runs each exercise's reference solution through its auto-check.
 test test-notebooks test-portable run: export LABKIT_SOLUTIONS := 1
 
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --durations=10
 NBVAL := -m pytest --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
 # Every notebook runs behind a proxy that refuses what the OpenAI API refuses (tools/portable.py);
 # the ones whose path depends on the backend (llm.backend/server/capabilities) also run directly.
