@@ -65,6 +65,8 @@ class Message(BaseModel):
 
 
 class StreamOptions(BaseModel):
+    """OpenAI's ``stream_options``: ``include_usage`` asks for a final chunk with the usage."""
+
     include_usage: bool = False
 
 
