@@ -54,7 +54,7 @@ def test_bad_values_are_4xx_with_openais_error_shape(svc: ServiceThread) -> None
     assert _shaped(_post(svc, {"messages": []}), 400)["param"] == "messages"
     assert _shaped(_post(svc, {"messages": [{"role": "wizard", "content": "x"}]}), 400)
     assert _shaped(_post(svc, {"model": "gpt-9", "messages": q}), 404)["code"] == "model_not_found"
-    assert _shaped(_post(svc, {"messages": q, "stream": True}), 400)["param"] == "stream"
+    assert _shaped(_post(svc, {"messages": q, "stream_options": {"include_usage": True}}), 400)["param"] == "stream_options"
     long = [{"role": "user", "content": "why " * 2500}]  # 10 KB: under the body limit, over the question limit
     assert _shaped(_post(svc, {"messages": long}), 400)["code"] == "context_length_exceeded"
     bad_json = httpx.post(f"{svc.url}/chat/completions", content=b"{not json", timeout=30,

@@ -15,8 +15,14 @@ Any OpenAI client can call it (``base_url=http://127.0.0.1:PORT/v1``). Secure an
   ``context_length_exceeded``), a per-request deadline (504), a bounded number of requests in flight
   (429 with ``Retry-After``), read timeouts against slow clients. Every error has OpenAI's shape
   ``{"error": {"message", "type", "param", "code"}}``; a client's mistake is never a 5xx.
+* **Streaming** (``stream=true``): the answer is produced and guarded as for any request, then sent as
+  OpenAI ``chat.completion.chunk`` events over SSE (:mod:`labkit.rag.stream`: the finished answer in
+  chunks, not the model's tokens as they come, because the output guard must read the whole answer
+  first). ``stream_options={"include_usage": true}`` adds the final usage chunk. Every error happens
+  before the first chunk, so it keeps the status and shape above.
 
-Responses carry the usual fields plus a ``rag`` object: citations, retrieved document ids and tenants.
+Responses carry the usual fields plus a ``rag`` object: citations, retrieved document ids and tenants
+(on a stream, on its final chunk).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from typing import Any, Literal
 import openai
 from fastapi import FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
@@ -42,6 +48,7 @@ from labkit.llm.server import free_port
 from labkit.rag.app import RagApp
 from labkit.rag.auth import AuthError, TenantKeys, load_keys, request_tenant
 from labkit.rag.limits import BodyLimit, ServiceError, ServiceLimits, error_body, protocol_with_timeout
+from labkit.rag.stream import completion_chunks, sse_events
 
 
 class TextPart(BaseModel):
@@ -60,6 +67,12 @@ class Message(BaseModel):
         return self.content or ""
 
 
+class StreamOptions(BaseModel):
+    """OpenAI's ``stream_options``: ``include_usage`` asks for a final chunk with the usage."""
+
+    include_usage: bool = False
+
+
 class ChatRequest(BaseModel):
     model: str | None = None
     messages: list[Message] = Field(min_length=1, max_length=256)
@@ -67,6 +80,7 @@ class ChatRequest(BaseModel):
     max_tokens: int | None = Field(default=None, ge=1, le=4096)
     temperature: float | None = Field(default=None, ge=0, le=2)
     stream: bool = False
+    stream_options: StreamOptions | None = None
 
 
 def question_of(req: ChatRequest, limits: ServiceLimits) -> str:
@@ -193,15 +207,16 @@ def create_app(rag: RagApp, name: str = "labkit-rag", *, keys: TenantKeys | None
     def models() -> dict[str, Any]:
         return {"object": "list", "data": [{"id": name, "object": "model", "owned_by": "labkit"}]}
 
-    @api.post("/v1/chat/completions")
+    @api.post("/v1/chat/completions", response_model=None)
     async def chat(req: ChatRequest, request: Request,
-                   authorization: str | None = Header(default=None)) -> dict[str, Any]:
+                   authorization: str | None = Header(default=None)) -> dict[str, Any] | StreamingResponse:
         tenant = request_tenant(keys, authorization, request.headers.getlist("x-tenant"))
         if req.model is not None and req.model != name:
             raise ServiceError(404, f"this service serves the model {name!r}, not {req.model!r}", param="model",
                                code="model_not_found")
-        if req.stream:
-            raise ServiceError(400, "streaming is not supported by the RAG service; send stream=false", param="stream")
+        if req.stream_options is not None and not req.stream:
+            raise ServiceError(400, "stream_options is only allowed when stream is true; drop it or send "
+                               "stream=true", param="stream_options")
         question = question_of(req, limits)
         changes = {k: v for k, v in (("max_tokens", req.max_tokens), ("temperature", req.temperature)) if v is not None}
         app = served.with_config(**changes) if changes else served
@@ -226,7 +241,12 @@ def create_app(rag: RagApp, name: str = "labkit-rag", *, keys: TenantKeys | None
             raise upstream_error(exc) from None
         except ValueError as exc:
             raise ServiceError(400, str(exc), param="messages") from None
-        return completion(result, name, tenant)
+        body = completion(result, name, tenant)
+        if not req.stream:
+            return body
+        include_usage = bool(req.stream_options and req.stream_options.include_usage)
+        return StreamingResponse(iter(sse_events(completion_chunks(body, include_usage=include_usage))),
+                                 media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     return api
 

@@ -129,6 +129,7 @@ if LOCAL_CAPS.metrics:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+edge_mark = len(llm.ledger)  # the client's ledger before the in-process calls
 edge = deploy.InProcessModel(n_ctx=2048, n_threads=server.settings.n_threads, n_parallel=4)
 EDGE_ARGS = {"temperature": 0, "ignore_eos": True}
 edge_report = deploy.measure_deployment(
@@ -140,7 +141,7 @@ print(pd.DataFrame([r.row() for r in edge_report.curve]).to_string(index=False))
 
 # %%
 assert all(r.errors == 0 for r in edge_report.curve), [r.error_messages for r in edge_report.curve]
-assert edge_report.tokens_per_s > 0
+assert len(llm.ledger) == edge_mark, "in-process calls bypass the client: the ledger recorded none of them"
 assert edge.rss_added_mb > 50, "the model's weights and KV cache now live in this process"
 
 # %% [markdown]

@@ -108,7 +108,9 @@ table = baseline.table(["contains", "token_f1", "exact_match", "numeric_match", 
 print(table.round(3).to_string(index=False))
 m = baseline.metrics()
 assert len(baseline) == 24 and not baseline.errors
-assert m["exact_match"].estimate <= m["contains"].estimate  # exact match is the strictest reading
+right = baseline.frame().query("contains == 1")  # answers that contain the reference (or an alias)
+print(f"{len(right)} answers contain the reference; exact match credits {int(right['exact_match'].sum())} of them")
+assert len(right) and (right["exact_match"] == 0).mean() > 0.5, "exact match misses most right answers"
 assert max(i.width for i in m.values()) > 0.15, "24 questions cannot pin every metric down"
 if llm.backend() == "embedded":
     unanswerable = baseline.metrics(["abstention_correct"], kind="unanswerable")["abstention_correct"]

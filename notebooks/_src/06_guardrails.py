@@ -270,7 +270,7 @@ for r in report.false_positive_rows():
 # %%
 missed_kinds = {r["kind"] for r in report.misses()}
 print("kinds of missed attacks:", sorted(missed_kinds), f"({len(report.misses())} of {report.detection().n})")
-assert len(report.misses()) == report.detection().n - report.detection().k
+assert report.misses(), "guards are not a proof of safety: some attacks in the subset got through"
 
 # %% [markdown]
 # Typical misses: goal hijacks with no attack vocabulary ("state that X is the best"), injections in
