@@ -49,7 +49,7 @@ for (_, _, ans), r in zip(live, live_scores, strict=True):
     print(f"support {r.score:.2f} ({'pass' if r.supported else 'BLOCK'}) | {ans[:70]!r}")
     for line in r.reasons()[:3]:
         print("    ", line[:140])
-assert all(0 <= r.score <= 1 and r.per_detector for r in live_scores)
+assert all(set(grounding.FAST_DETECTORS) <= set(r.per_detector) for r in live_scores), "every detector read every answer"
 
 # %% [markdown]
 # ## 2. A labelled set: the app's own answers, read by a person
@@ -225,7 +225,7 @@ pair = [next(r for r in test if not r["supported"] and "The answer is" in r["ans
 for r in pair:
     sc = judge.self_consistency(r["context"], r["question"], r["answer"], samples=3, max_tokens=32)
     print(f"label {r['supported']!s:5} consistency {sc.score:.2f} | {r['answer'][:50]!r} | samples {[s[:30] for s in sc.details['samples']]}")
-    assert len(sc.details["samples"]) == 3 and 0 <= sc.score <= 1
+    assert len(set(sc.details["samples"])) > 1, "at temperature 0.9 the samples differ (else consistency says nothing)"
 
 # %% [markdown]
 # ## 9. Mitigation: answer, verify, regenerate, or abstain
