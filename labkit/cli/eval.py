@@ -34,6 +34,25 @@ def _open_store(args: argparse.Namespace, read_only: bool = False):  # noqa: ANN
                          f"or a new path") from None
 
 
+def _report(run: object, path: Path) -> int:
+    """Print a finished run (size, time, tokens, metrics, failures) and its id as the last line.
+
+    Returns:
+        The exit status: 1 when some request failed, else 0.
+    """
+    from labkit.evals import Run
+
+    assert isinstance(run, Run)
+    s = run.summary()
+    print(f"run {run.name!r} (id {run.id}) saved to {path}: {s['questions']} questions, {s['errors']} errors, "
+          f"{s['wall_s']} s wall, {s['input_tokens']} + {s['output_tokens']} tokens, ${s['cost_usd']:.6f}")
+    _print_metrics(run)
+    if run.errors:
+        print(f"{len(run.errors)} requests failed; the first: {run.errors[0].error}")
+    print(run.id)
+    return 1 if run.errors else 0
+
+
 def _print_metrics(run: object) -> None:
     from labkit.evals import Run
 
@@ -72,14 +91,7 @@ def _run(args: argparse.Namespace) -> int:
           flush=True)
     run = evals.run(app, rows, name=args.name, dataset=f"{args.dataset}/{args.split}", store=store,
                     workers=args.workers, generate=not args.retrieval_only, progress=args.progress)
-    s = run.summary()
-    print(f"run {run.name!r} (id {run.id}) saved to {store.path}: {s['questions']} questions, {s['errors']} errors, "
-          f"{s['wall_s']} s wall, {s['input_tokens']} + {s['output_tokens']} tokens, ${s['cost_usd']:.6f}")
-    _print_metrics(run)
-    if run.errors:
-        print(f"{len(run.errors)} requests failed; the first: {run.errors[0].error}")
-    print(run.id)
-    return 1 if run.errors else 0
+    return _report(run, store.path)
 
 
 def _run_variant(args: argparse.Namespace) -> int:
@@ -99,14 +111,7 @@ def _run_variant(args: argparse.Namespace) -> int:
           f"{', no judge' if args.no_judge else ', judged'})...", flush=True)
     run = variants.run_variant(v.name, rows, store=store, judge=not args.no_judge, workers=args.workers,
                                run_name=args.name)
-    s = run.summary()
-    print(f"run {run.name!r} saved to {store.path}: {s['questions']} questions, {s['errors']} errors, "
-          f"{s['wall_s']} s wall, {s['input_tokens']} + {s['output_tokens']} tokens")
-    _print_metrics(run)
-    if run.errors:
-        print(f"{len(run.errors)} requests failed; the first: {run.errors[0].error}")
-    print(run.id)
-    return 1 if run.errors else 0
+    return _report(run, store.path)
 
 
 def _variants(args: argparse.Namespace) -> int:
@@ -195,6 +200,15 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--no-judge", action="store_true", help="with --variant: skip the LLM judge (faster)")
     p.set_defaults(handler=_run, defaults={o: p.get_default(o) for o in _CONFIG_OPTIONS})
 
+    p = ev_sub.add_parser("compare", help="regression gate: exit 1 when a metric drops beyond its interval")
+    p.add_argument("baseline", help="run id or name (the newest run with that name)")
+    p.add_argument("candidate", help="run id or name")
+    p.add_argument("--metric", action="append", help="metric to gate (repeatable; default: all shared metrics)")
+    p.add_argument("--max-drop", type=float, default=0.0, help="drop tolerated even when certain (default 0)")
+    p.add_argument("--confidence", type=probability, default=0.95, help="interval coverage (default 0.95)")
+    p.add_argument("--db", default=None, help="SQLite file for runs")
+    p.set_defaults(handler=_compare)
+
     p = ev_sub.add_parser("variants", help="list the named app variants")
     p.set_defaults(handler=_variants)
 
@@ -206,15 +220,6 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--confidence", type=probability, default=0.95, help="interval coverage (default 0.95)")
     p.add_argument("--db", default=None, help="SQLite file for runs")
     p.set_defaults(handler=_rubric)
-
-    p = ev_sub.add_parser("compare", help="regression gate: exit 1 when a metric drops beyond its interval")
-    p.add_argument("baseline", help="run id or name (the newest run with that name)")
-    p.add_argument("candidate", help="run id or name")
-    p.add_argument("--metric", action="append", help="metric to gate (repeatable; default: all shared metrics)")
-    p.add_argument("--max-drop", type=float, default=0.0, help="drop tolerated even when certain (default 0)")
-    p.add_argument("--confidence", type=probability, default=0.95, help="interval coverage (default 0.95)")
-    p.add_argument("--db", default=None, help="SQLite file for runs")
-    p.set_defaults(handler=_compare)
 
     p = ev_sub.add_parser("list", help="list stored runs")
     p.add_argument("--db", default=None, help="SQLite file for runs")
