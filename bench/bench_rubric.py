@@ -7,7 +7,7 @@
 * Per variant and criterion: the mean with a 95% bootstrap interval.
 * Each weighting in ``WEIGHTINGS``: its weights, every variant's total with its interval, the winner,
   and whether it is ahead outside the interval of its paired margin over the runner-up.
-* The weights on the straight path between the two weightings where the winner changes.
+* The weights on the straight path between two weightings (``FLIP_PATHS``) where the winner changes.
 
 Target: at least one pair of weightings with different winners, each winner ahead outside its interval.
 """
@@ -26,11 +26,16 @@ SAMPLE = 20
 VARIANTS_RUN = ("default", "trimmed35", "prompt-v2")
 WORKERS = 8
 ONLY = dict.fromkeys(rubric.CRITERIA, 0.0)
+QUALITY, TRUST, COST = ("answer quality (correctness 3, refusal 1)", "trust (groundedness 2, citations 1, refusal 1)",
+                        "cost (tokens only)")
 WEIGHTINGS: dict[str, dict[str, float]] = {
-    "answer quality (correctness and refusal)": {**ONLY, "correctness": 3.0, "refusal": 1.0},
+    QUALITY: {**ONLY, "correctness": 3.0, "refusal": 1.0},
     "trust and cost (citations, groundedness, tokens)": {**ONLY, "citations": 1.0, "groundedness": 1.0, "cost": 1.0},
     "every criterion weighted 1": dict(rubric.DEFAULT_WEIGHTS),
+    TRUST: {**ONLY, "groundedness": 2.0, "citations": 1.0, "refusal": 1.0},
+    COST: {**ONLY, "cost": 1.0},  # latency left out: runs made minutes apart on a shared machine see other loads
 }
+FLIP_PATHS = [(QUALITY, COST), (TRUST, COST)]
 
 
 def _ci(ci: evals.Interval) -> dict[str, float]:
@@ -48,17 +53,24 @@ def run() -> dict:
         t0 = time.perf_counter()
         runs.append(variants.run_variant(name, rows, store=store, workers=WORKERS, base_app=base))
         walls[name] = round(time.perf_counter() - t0, 1)
+    return summarise(rows, runs, walls)
+
+
+def summarise(rows: list[dict], runs: list[evals.Run], walls: dict[str, float]) -> dict:
+    """The json for scored runs of ``VARIANTS_RUN`` on ``rows``: criteria, weightings, winners, flips."""
     rankings = {label: rubric.weighted_totals(runs, w) for label, w in WEIGHTINGS.items()}
-    first, second = list(WEIGHTINGS)[:2]
-    flips = rubric.flip_weights(runs, WEIGHTINGS[first], WEIGHTINGS[second])
-    decisive_pairs = [[a, b] for a in rankings for b in rankings if a < b and rankings[a].winner != rankings[b].winner
-                      and rankings[a].decisive and rankings[b].decisive]
+    labels = list(rankings)
+    decisive_pairs = [[a, b] for i, a in enumerate(labels) for b in labels[i + 1:]
+                      if rankings[a].winner != rankings[b].winner and rankings[a].decisive and rankings[b].decisive]
     return {
-        "method": (f"{len(VARIANTS_RUN)} variants on a fixed stratified sample of {SAMPLE} dev questions "
-                   f"(variants.golden_sample({SAMPLE})), {WORKERS} requests in flight, embedded model; each answer "
-                   f"scored per criterion; totals are per-answer weighted means over the criteria that apply, "
-                   f"95% bootstrap intervals; 'decisive' = the winner's paired margin over the runner-up excludes 0"),
-        "sample": {"split": "dev", "size": SAMPLE, "seed": variants.SAMPLE_SEED,
+        "method": (f"{len(VARIANTS_RUN)} variants on a fixed stratified sample of {len(rows)} dev questions "
+                   f"(variants.golden_sample({len(rows)})), {WORKERS} requests in flight, embedded model; each "
+                   f"answer scored per criterion; totals are per-answer weighted means over the criteria that "
+                   f"apply, 95% bootstrap intervals; 'decisive' = the winner's paired margin over the runner-up "
+                   f"excludes 0. The first three weightings were fixed before the first run; the last two "
+                   f"(trust, cost) were added after reading it, on the same runs. Latency is measured per run, and runs made "
+                   f"minutes apart on a shared machine see different loads: read its column with care"),
+        "sample": {"split": "dev", "size": len(rows), "seed": variants.SAMPLE_SEED,
                    "item_ids": [r["id"] for r in rows]},
         "variants": {v: {"changes": variants.VARIANTS[v].changes, "trade_off": variants.VARIANTS[v].trade_off,
                          "wall_s_with_judge": walls[v]} for v in VARIANTS_RUN},
@@ -68,8 +80,10 @@ def run() -> dict:
         "weightings": {label: {"weights": r.weights, "totals": {n: _ci(ci) for n, ci in r.totals.items()},
                                "winner": r.winner, "runner_up": r.runner_up, "margin": _ci(r.margin),
                                "decisive": r.decisive} for label, r in rankings.items()},
-        "flips_between_first_two_weightings": [{"t": f.t, "weights": f.weights, "before": f.before, "after": f.after}
-                                               for f in flips],
+        "flips": [{"from": a, "to": b, "at": [{"t": f.t, "weights": f.weights, "before": f.before, "after": f.after}
+                                             for f in rubric.flip_weights(runs, WEIGHTINGS[a], WEIGHTINGS[b])]}
+                  for a, b in FLIP_PATHS],
+        "decisive_pairs_with_different_winners": decisive_pairs,
         "targets": [{"name": "pairs of weightings with different winners, each ahead outside its interval",
                      "value": len(decisive_pairs), "target": ">= 1", "met": bool(decisive_pairs)}],
     }

@@ -12,8 +12,8 @@
 # **Needs:** nothing — no API key, no network.
 #
 # **Predict before you click** — write your guesses down first:
-# 1. *Correctness only, then cost only.* Trimming the sources saves prompt tokens and loses words the
-#    answer could quote. Does the winner flip?
+# 1. *Groundedness only, then cost only.* Trimming the sources saves prompt tokens; the terse prompt
+#    writes shorter answers with fewer claims to check. Does the winner flip? And on correctness only?
 # 2. *Every weight 1.* Is the winner ahead outside its interval, or could 10 questions not tell?
 # 3. *The judge.* Its kappa with labels is printed next to its weight. What weight does a judge with
 #    kappa near 0 deserve — and what happens to the ranking when you give it 5?
@@ -61,36 +61,40 @@ first = play.update()
 
 # %%
 only = dict.fromkeys(rubric.CRITERIA, 0.0)
-by_correctness = play.update({**only, "correctness": 1.0})
+by_grounding = play.update({**only, "groundedness": 1.0})
 by_cost = play.update({**only, "cost": 1.0})
+by_correctness = play.update({**only, "correctness": 1.0})
 equal = play.update(rubric.DEFAULT_WEIGHTS)
 loud_judge = play.update({**rubric.DEFAULT_WEIGHTS, "judge": 5.0})
-for label, r in (("1. correctness only", by_correctness), ("   cost only", by_cost), ("2. every weight 1", equal),
-                 ("3. judge weighted 5", loud_judge)):
+for label, r in (("1. groundedness only", by_grounding), ("   cost only", by_cost), ("   correctness only", by_correctness),
+                 ("2. every weight 1", equal), ("3. judge weighted 5", loud_judge)):
     print(f"{label:<22} winner {r.winner:<10} by {r.margin.estimate:+.3f} [{r.margin.low:+.3f}, {r.margin.high:+.3f}]"
           f"{'' if r.decisive else '  (not decisive)'}")
-flips = rubric.flip_weights(runs, {"correctness": 1.0}, {"cost": 1.0})
-print("winner changes on the way from correctness-only to cost-only:",
+flips = rubric.flip_weights(runs, {"groundedness": 1.0}, {"cost": 1.0})
+print("winner changes on the way from groundedness-only to cost-only:",
       [(f.t, f.before, f.after) for f in flips])
 
 # %%
 # The sliders only reweight stored, measured scores: the widget's ranking is the library's.
-assert by_cost == play.verdict({**rubric.DEFAULT_WEIGHTS, **only, "cost": 1.0})
+assert by_cost == play.verdict({**only, "cost": 1.0})
 assert by_cost.winner == "trimmed35" and by_cost.decisive, "trimming cuts prompt tokens on every question"
-assert by_correctness.winner != by_cost.winner and flips, "the weights, not the answers, pick the winner"
+assert by_grounding.winner != by_cost.winner and flips, "the weights, not the answers, pick the winner"
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 kappa = rubric.judge_kappa()
 display(Markdown(
-    f"**This run** (`{llm.model_for('chat')}` answering, `{llm.model_for('judge')}` judging): correctness alone "
-    f"crowns **{by_correctness.winner}** ("
+    f"**This run** (`{llm.model_for('chat')}` answering, `{llm.model_for('judge')}` judging): groundedness alone "
+    f"crowns **{by_grounding.winner}** ("
+    + ("ahead outside its interval" if by_grounding.decisive else "not ahead outside its interval")
+    + f"), cost alone **{by_cost.winner}** (ahead outside its interval), correctness alone "
+    f"**{by_correctness.winner}** ("
     + ("ahead outside its interval" if by_correctness.decisive else "not ahead outside its interval: 10 questions "
        "cannot separate the variants on correctness")
-    + f"); cost alone crowns **{by_cost.winner}** (ahead outside its interval). With every weight 1 the winner is "
-    f"**{equal.winner}**" + ("" if equal.decisive else ", inside the noise") + ". The judge's agreement with "
-    f"labels is kappa {kappa}: " + ("as good as a coin — weighting it moves the ranking without information."
-                                    if kappa is not None and kappa < 0.2 else "read it before you weight it.")))
+    + f"). With every weight 1 the winner is **{equal.winner}**" + ("" if equal.decisive else ", inside the noise")
+    + f". The judge's agreement with labels is kappa {kappa}: "
+    + ("as good as a coin — weighting it moves the ranking without information."
+       if kappa is not None and kappa < 0.2 else "read it before you weight it.")))
 
 # %% [markdown]
 # **What to take away.** The answers did not change between those lines; only the weights did. That is
