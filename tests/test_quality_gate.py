@@ -1,12 +1,12 @@
 """The quality gate in CI: the current default variant against a committed baseline run, on a fixed golden sample.
 
 ``tests/data/eval_baseline.sqlite`` holds one run, ``gate-baseline``: the default variant on
-``variants.golden_sample(16)`` with the embedded model, no judge. The gate is ``labkit eval compare``:
+``variants.golden_sample(12)`` with the embedded model, no judge. The gate is ``labkit eval compare``:
 a metric whose paired interval lies wholly below zero fails the build (exit 1). A deliberately
 worse variant (answers cut to one token) must fail it, or the gate protects nothing.
 
 To refresh the baseline after a change the course accepts (a new model, a better default), delete the
-file and run ``labkit eval run --variant default --sample 16 --no-judge --name gate-baseline --db
+file and run ``labkit eval run --variant default --sample 12 --no-judge --name gate-baseline --db
 tests/data/eval_baseline.sqlite``, then commit it.
 """
 
