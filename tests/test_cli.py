@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 COMMAND_PATHS = [
     ["doctor"], ["serve"], ["models"],
     ["app"], ["app", "serve"], ["app", "ask"],
-    ["eval"], ["eval", "run"], ["eval", "compare"], ["eval", "list"],
+    ["eval"], ["eval", "run"], ["eval", "compare"], ["eval", "variants"], ["eval", "rubric"], ["eval", "list"],
     ["guard"], ["ground"], ["pii"],
     ["cache"], ["cache", "eval"],
     ["traces"], ["traces", "list"], ["traces", "show"], ["traces", "stats"],
@@ -46,6 +46,9 @@ BAD_ARGUMENTS = [
     (["eval"], "required: ACTION"),
     (["eval", "run", "--limit", "-1"], "--limit: expected a whole number >= 1, got -1"),
     (["eval", "compare", "base", "cand", "--confidence", "2"], "--confidence: expected a number between 0 and 1"),
+    (["eval", "run", "--variant", "k9"], "unknown variant 'k9'"),
+    (["eval", "variants", "--all"], "unrecognized arguments: --all"),
+    (["eval", "rubric", "a", "b", "--weight", "tone=1"], "unknown criterion 'tone'"),
     (["eval", "list", "--db", "{notdb}"], "is not a run store"),
     (["guard", "{missing}"], "missing.jsonl does not exist"),
     (["ground", "{jsonl}", "--threshold", "2"], "--threshold must be in [0, 1], got 2.0"),

@@ -1,65 +1,56 @@
-"""labkit.evals.demo: the weight-slider verdicts behind the LLM-as-judge demo, and its widget."""
+"""labkit.evals.demo: the weight-slider verdicts over measured variant scores behind the LLM-as-judge demo."""
 
 from __future__ import annotations
 
 import pytest
 
-from labkit import data
-from labkit.evals.demo import DEMO_RUBRIC, JudgeDemo
-from labkit.evals.judge import JudgeScore
+from labkit.evals import rubric
+from labkit.evals.demo import JudgeDemo, RubricDemo
+from labkit.evals.runs import Run, RunRow
 
 
-def _score(values: dict[str, int], dist_of_factuality: dict[int, float] | None = None) -> JudgeScore:
-    dists = {n: {v: 1.0} for n, v in values.items()}
-    if dist_of_factuality:
-        dists["factuality"] = dist_of_factuality
-    expected = {n: sum(d * p for d, p in ps.items()) for n, ps in dists.items()}
-    return JudgeScore(values, expected, DEMO_RUBRIC.aggregate(values), DEMO_RUBRIC, "m", "{}", distributions=dists)
+def _run(name: str, f1: float, cite: float, tokens: int, n: int = 16) -> Run:
+    rows = [RunRow(f"q{i}", f"question {i}?", "single_fact", None, "ref", output="answer [1]", abstained=False,
+                   latency_s=2.0, input_tokens=tokens + i,
+                   scores={"token_f1": f1 + 0.01 * (i % 3), "citation_valid": cite, "abstention_correct": 1.0,
+                           "groundedness": 0.5, "judge": 0.25})
+            for i in range(n)]
+    return Run(f"id-{name}", name, "2026-01-01T00:00:00", "golden/16", {}, 1.0, 1, True, rows)
 
 
 @pytest.fixture()
-def play() -> JudgeDemo:
-    samples = data.records("judge_labels", "demo")
-    judged = {}
-    for s in samples:
-        for key, answer in s["answers"].items():
-            judged[s["id"], key] = _score(answer["human"])  # a judge that happens to agree with the person
-        judged[s["id"], "A+padding"] = _score({n: 3 for n in DEMO_RUBRIC.names}, {2: 0.5, 4: 0.5})
-    return JudgeDemo(samples, judged)
+def play() -> RubricDemo:
+    return RubricDemo([_run("default", 0.5, 0.0, 800), _run("trimmed35", 0.2, 1.0, 400)], judge_kappa=0.0)
 
 
-def test_demo_samples_trade_criteria_so_weights_flip_the_winner(play: JudgeDemo) -> None:
-    facts = {"factuality": 5, "helpfulness": 0, "tone": 0, "concision": 0}
-    helps = {"factuality": 0, "helpfulness": 4, "tone": 1, "concision": 0}
-    for source in ("human", "judge"):
-        assert play.verdict("factual", facts, source).winner == "A"
-        assert play.verdict("factual", helps, source).winner == "B"
-    assert play.verdict("creative", {"factuality": 0, "helpfulness": 0, "tone": 1, "concision": 0}, "human").winner == "A"
-    assert play.verdict("ambiguous", None, "human").winner == "B"
+def test_sliders_reweight_measured_scores_and_flip_the_winner(play: RubricDemo) -> None:
+    only = dict.fromkeys(rubric.CRITERIA, 0.0)
+    quality = play.verdict({**only, "correctness": 1})
+    thrift = play.verdict({**only, "citations": 1, "cost": 1})
+    assert (quality.winner, thrift.winner) == ("default", "trimmed35")
+    assert quality.decisive and thrift.decisive
+    assert quality.totals["default"].estimate == pytest.approx(
+        rubric.criterion_means(play.runs[0])["correctness"].estimate)
 
 
-def test_near_ties_use_the_judges_own_spread(play: JudgeDemo) -> None:
-    v = play.verdict("factual", {"factuality": 1, "helpfulness": 0, "tone": 0, "concision": 0},
-                     "judge (expected, from log-probs)", include_extra=True)
-    assert set(v.aggregates) == {"A", "B", "A+padding"}
-    assert v.spreads["A+padding"] == pytest.approx(1.0)  # a 2-or-4 coin flip has std 1
-    assert v.winner == "A" and v.margin == pytest.approx(2.0) and not v.near_tie
-    human = play.verdict("factual", None, "human", include_extra=True)
-    assert "A+padding" not in human.aggregates  # no human scores for the padded copy
-    with pytest.raises(ValueError, match="source"):
-        play.verdict("factual", None, "crowd")
-    with pytest.raises(ValueError, match="unknown sample"):
-        play.verdict("poem")
-
-
-def test_widget_update_matches_the_verdict(play: JudgeDemo) -> None:
+def test_widget_update_matches_the_verdict(play: RubricDemo) -> None:
     assert play.widget is not None
-    v = play.update(sample="creative", source="human", weights={"factuality": 5, "helpfulness": 0, "tone": 0,
-                                                                "concision": 0})
-    assert v.winner == "B" and v == play.verdict("creative", v.weights, "human")
-    assert "Winner: <b>B</b>" in play._widgets["out"].value
+    v = play.update({"correctness": 5, "citations": 0})
+    assert v.winner == "default" and v == play.verdict(v.weights)
+    shown = play._out.value
+    assert "Winner: <b>default</b>" in shown and "kappa 0.0" in shown and "[" in shown  # intervals shown
     with pytest.raises(ValueError, match="unknown criterion"):
-        play.update(weights={"style": 1})
-    with pytest.raises(ValueError, match="criteria"):
-        JudgeDemo(data.records("judge_labels", "demo"),
-                  {("factual", "A"): JudgeScore({"x": 1}, None, 1.0, DEMO_RUBRIC, "m", "{}")})
+        play.update({"style": 1})
+    with pytest.raises(ValueError, match="every weight is 0"):
+        play.update(dict.fromkeys(rubric.CRITERIA, 0.0))
+
+
+def test_runs_the_rubric_cannot_rank_are_refused_up_front() -> None:
+    with pytest.raises(ValueError, match="at least two runs"):
+        RubricDemo([_run("a", 0.5, 0.0, 100)])
+    unjudged = _run("b", 0.5, 0.0, 100)
+    for r in unjudged.rows:
+        r.scores["judge"] = None
+    with pytest.raises(ValueError, match="no 'judge' scores"):
+        RubricDemo([_run("a", 0.5, 0.0, 100), unjudged])
+    assert JudgeDemo is RubricDemo  # the old import path still works

@@ -1,5 +1,6 @@
-"""``labkit eval run`` (the golden set through an app variant, stored in SQLite), ``labkit eval compare``
-(the regression gate between two stored runs; exit status 1 when it fails) and ``labkit eval list``."""
+"""``labkit eval run`` (the golden set through an app variant, stored in SQLite; ``--variant`` runs a named
+one), ``labkit eval compare`` (the regression gate between two stored runs; exit status 1 when it fails),
+``labkit eval variants``, ``labkit eval rubric`` (weighted totals on measured criteria) and ``labkit eval list``."""
 
 from __future__ import annotations
 
@@ -32,6 +33,25 @@ def _open_store(args: argparse.Namespace, read_only: bool = False):  # noqa: ANN
                          f"or a new path") from None
 
 
+def _report(run: object, path: Path) -> int:
+    """Print a finished run (size, time, tokens, metrics, failures) and its id as the last line.
+
+    Returns:
+        The exit status: 1 when some request failed, else 0.
+    """
+    from labkit.evals import Run
+
+    assert isinstance(run, Run)
+    s = run.summary()
+    print(f"run {run.name!r} (id {run.id}) saved to {path}: {s['questions']} questions, {s['errors']} errors, "
+          f"{s['wall_s']} s wall, {s['input_tokens']} + {s['output_tokens']} tokens, ${s['cost_usd']:.6f}")
+    _print_metrics(run)
+    if run.errors:
+        print(f"{len(run.errors)} requests failed; the first: {run.errors[0].error}")
+    print(run.id)
+    return 1 if run.errors else 0
+
+
 def _print_metrics(run: object) -> None:
     from labkit.evals import Run
 
@@ -41,7 +61,14 @@ def _print_metrics(run: object) -> None:
         print(f"{name:<20} {ci.estimate:>7.3f}  [{ci.low:.3f}, {ci.high:.3f}]  {ci.n:>4}")
 
 
+_CONFIG_OPTIONS = ("k", "mode", "prompt", "chunk_words", "overlap_words", "max_tokens", "retrieval_only")
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.variant is not None:
+        return _run_variant(args)
+    if args.sample is not None or args.no_judge:
+        raise ValueError("--sample and --no-judge go with --variant NAME (see `labkit eval variants`)")
     from labkit import data, evals
     from labkit.rag import RagApp, RagConfig
 
@@ -63,13 +90,57 @@ def _run(args: argparse.Namespace) -> int:
           flush=True)
     run = evals.run(app, rows, name=args.name, dataset=f"{args.dataset}/{args.split}", store=store,
                     workers=args.workers, generate=not args.retrieval_only, progress=args.progress)
-    s = run.summary()
-    print(f"run {run.name!r} (id {run.id}) saved to {store.path}: {s['questions']} questions, {s['errors']} errors, "
-          f"{s['wall_s']} s wall, {s['input_tokens']} + {s['output_tokens']} tokens, ${s['cost_usd']:.6f}")
-    _print_metrics(run)
-    if run.errors:
-        print(f"{len(run.errors)} requests failed; the first: {run.errors[0].error}")
-        return 1
+    return _report(run, store.path)
+
+
+def _run_variant(args: argparse.Namespace) -> int:
+    from labkit.evals import variants
+
+    changed = [o for o in _CONFIG_OPTIONS if getattr(args, o) != args.defaults[o]]
+    if changed:
+        raise ValueError(f"--variant sets the app's config itself; drop --{changed[0].replace('_', '-')} "
+                         f"(or leave out --variant)")
+    if args.dataset != "golden" or args.kind:
+        raise ValueError("--variant runs on the golden set; drop --dataset and --kind")
+    v = variants.variant(args.variant)
+    rows = variants.golden_sample(args.sample if args.sample is not None else args.limit, split=args.split)
+    store = _open_store(args)
+    print(f"variant {v.name!r} ({v.trade_off}) on {len(rows)} golden/{args.split} questions "
+          f"({'fixed sample' if args.sample else 'fixed order'}, {args.workers} in flight"
+          f"{', no judge' if args.no_judge else ', judged'})...", flush=True)
+    run = variants.run_variant(v.name, rows, store=store, judge=not args.no_judge, workers=args.workers,
+                               run_name=args.name)
+    return _report(run, store.path)
+
+
+def _variants(args: argparse.Namespace) -> int:
+    from labkit.evals.variants import VARIANTS
+
+    for v in VARIANTS.values():
+        changes = ", ".join(f"{k}={val}" for k, val in v.changes.items()) or "RagConfig()"
+        print(f"{v.name:<10} {changes:<28} {v.trade_off}{'  [deliberately worse]' if v.broken else ''}")
+    return 0
+
+
+def _rubric(args: argparse.Namespace) -> int:
+    from labkit.evals import rubric
+
+    weights = rubric.parse_weights(args.weight or [])  # before opening anything: a bad weight is one line
+    store = _open_store(args, read_only=True)
+    try:
+        runs = [store.load(ref) for ref in args.runs]
+    except KeyError as exc:
+        raise ValueError(str(exc.args[0])) from None
+    ranking = rubric.weighted_totals(runs, weights, confidence=args.confidence)
+    kappa = rubric.judge_kappa()
+    print(f"{'criterion':<13} {'weight':>6}  " + "  ".join(f"{n[:18]:>18}" for n in ranking.totals))
+    by_label = {label: rubric.criterion_means(r) for label, r in zip(rubric.run_labels(runs), runs, strict=True)}
+    means = {label: by_label[label] for label in ranking.totals}
+    for name, w in ranking.weights.items():
+        cells = "  ".join(f"{means[n][name].estimate:>18.3f}" if name in means[n] else f"{'-':>18}" for n in means)
+        note = f"  (judge agreement with labels: kappa {kappa})" if name == "judge" and kappa is not None else ""
+        print(f"{name:<13} {w:>6g}  {cells}{note}")
+    print(ranking.report())
     return 0
 
 
@@ -102,7 +173,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
-    """Add ``labkit eval run``, ``compare`` and ``list`` to the ``labkit`` command."""
+    """Add ``labkit eval run``, ``compare``, ``variants``, ``rubric`` and ``list`` to the ``labkit`` command."""
     ev = sub.add_parser("eval", help="evaluate the RAG app on the golden set and gate regressions")
     ev_sub = ev.add_subparsers(dest="eval_command", required=True, metavar="ACTION")
 
@@ -122,7 +193,11 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--workers", type=count, default=4, help="requests in flight (default 4)")
     p.add_argument("--db", default=None, help="SQLite file for runs (default: LABKIT_EVALS_DB or the labkit cache)")
     p.add_argument("--progress", action="store_true", help="show a progress bar")
-    p.set_defaults(handler=_run)
+    p.add_argument("--variant", default=None, help="a named variant (`labkit eval variants`), scored for the rubric")
+    p.add_argument("--sample", type=count, default=None,
+                   help="with --variant: a fixed stratified sample of N questions of the split")
+    p.add_argument("--no-judge", action="store_true", help="with --variant: skip the LLM judge (faster)")
+    p.set_defaults(handler=_run, defaults={o: p.get_default(o) for o in _CONFIG_OPTIONS})
 
     p = ev_sub.add_parser("compare", help="regression gate: exit 1 when a metric drops beyond its interval")
     p.add_argument("baseline", help="run id or name (the newest run with that name)")
@@ -132,6 +207,18 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--confidence", type=probability, default=0.95, help="interval coverage (default 0.95)")
     p.add_argument("--db", default=None, help="SQLite file for runs")
     p.set_defaults(handler=_compare)
+
+    p = ev_sub.add_parser("variants", help="list the named app variants")
+    p.set_defaults(handler=_variants)
+
+    p = ev_sub.add_parser("rubric", help="weighted totals of runs on measured criteria, with intervals, and the winner")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="two or more run ids or names (same questions)")
+    p.add_argument("--weight", action="append", metavar="CRITERION=W",
+                   help="a criterion's weight (repeatable; others weigh 1): correctness, groundedness, citations, "
+                        "refusal, cost, latency, judge")
+    p.add_argument("--confidence", type=probability, default=0.95, help="interval coverage (default 0.95)")
+    p.add_argument("--db", default=None, help="SQLite file for runs")
+    p.set_defaults(handler=_rubric)
 
     p = ev_sub.add_parser("list", help="list stored runs")
     p.add_argument("--db", default=None, help="SQLite file for runs")

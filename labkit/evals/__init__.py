@@ -14,7 +14,12 @@ The pieces, one module each:
 * :mod:`~labkit.evals.stats` — ``bootstrap_ci``, ``paired_test``, ``unpaired_test``, ``gate``, ``cohen_kappa``.
 * :mod:`~labkit.evals.online` — stable request sampling and daily scores with intervals.
 * :mod:`~labkit.evals.plots` — metrics with intervals, per question kind, per day.
-* :mod:`~labkit.evals.demo` — :class:`JudgeDemo`, rubric weight sliders over judged answers (the LLM-as-judge demo).
+* :mod:`~labkit.evals.variants` — named app variants (``VARIANTS``), a fixed stratified golden sample, and
+  ``run_variant``: a run scored for the rubric (groundedness and the judge added per answer).
+* :mod:`~labkit.evals.rubric` — the rubric on measured scores: per-answer criteria, weighted totals with
+  bootstrap intervals and a paired margin (``weighted_totals``), and ``flip_weights``.
+* :mod:`~labkit.evals.demo` — :class:`RubricDemo`, weight sliders over the variants' measured scores (the
+  LLM-as-judge demo).
 
     >>> from labkit import data, evals
     >>> from labkit.rag import RagApp
@@ -24,12 +29,12 @@ The pieces, one module each:
     >>> print(evals.compare(base, cand).report())
 """
 
-from labkit.evals import judge, metrics, online, stats
-from labkit.evals.demo import DEMO_RUBRIC, JudgeDemo
+from labkit.evals import judge, metrics, online, rubric, stats, variants
+from labkit.evals.demo import DEMO_RUBRIC, JudgeDemo, RubricDemo
 from labkit.evals.judge import DEFAULT_RUBRIC, Criterion, JudgeScore, Rubric
 from labkit.evals.runs import Run, RunRow, RunStore, compare, run
 from labkit.evals.stats import GateResult, Interval, bootstrap_ci, cohen_kappa, paired_test
 
-__all__ = ["DEFAULT_RUBRIC", "DEMO_RUBRIC", "Criterion", "GateResult", "Interval", "JudgeDemo", "JudgeScore", "Rubric", "Run", "RunRow",
-           "RunStore", "bootstrap_ci", "cohen_kappa", "compare", "judge", "metrics", "online", "paired_test", "run",
-           "stats"]
+__all__ = ["DEFAULT_RUBRIC", "DEMO_RUBRIC", "Criterion", "GateResult", "Interval", "JudgeDemo", "JudgeScore", "Rubric", "RubricDemo", "Run",
+           "RunRow", "RunStore", "bootstrap_ci", "cohen_kappa", "compare", "judge", "metrics", "online", "paired_test",
+           "rubric", "run", "stats", "variants"]

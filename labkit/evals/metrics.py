@@ -10,7 +10,8 @@ Metric names used across labkit.evals (``METRICS`` documents each one):
   ``context_recall`` (gold documents among the chunks the model actually saw);
 * correctness: ``exact_match``, ``contains``, ``token_f1``, ``numeric_match``;
 * behaviour: ``abstention_correct``, ``abstained``, ``stale_answer`` (outdated questions);
-* citations: ``citation_valid``, ``citation_precision``.
+* citations: ``citation_valid``, ``citation_precision``;
+* scored after a run by :mod:`labkit.evals.variants`: ``groundedness``, ``judge``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ METRICS: dict[str, str] = {
     "stale_answer": "an outdated question answered with the old value instead of the current one",
     "citation_valid": "the answer cites at least one source and every [n] points to a real source",
     "citation_precision": "share of the cited documents that are gold documents",
+    "groundedness": "the grounding detectors' support score of the answer against its sources (answers only)",
+    "judge": "the LLM judge's rubric aggregate, 1-5 mapped to 0-1 (answers only)",
 }
 LOWER_IS_BETTER = frozenset({"stale_answer", "abstained", "latency_s", "cost_usd", "input_tokens", "output_tokens"})
 
