@@ -165,7 +165,9 @@ else:
     hosted = Provider.current("hosted (live)")
     HOSTED_ARGS = {"temperature": 0, "extra_body": caps.extra_body(ignore_eos=True)}
     print(caps.explain("ignore_eos", "hosted answers may stop before OUT_TOKENS, so compare tokens/s"))
-    info = registry.find(hosted.model) or registry.get(registry.role_model("openai", "chat"))
+    info = registry.find(hosted.model)
+    if info is None or info.provider == "local":  # a local model behind an OpenAI-compatible URL (e.g. CI's proxy)
+        info = registry.get(registry.role_model("openai", "chat"))  # priced as the hosted model it stands in for
     PRICES = {"input_usd_per_m": info.input_usd_per_m, "output_usd_per_m": info.output_usd_per_m}
     print(f"LIVE: {hosted.base_url}, model {hosted.model}; priced as {info.id}: {PRICES} $/M tokens")
 hosted_client = deploy.provider_client(hosted)
