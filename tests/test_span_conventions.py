@@ -11,26 +11,15 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+# the same two-document knowledge base and tracer clean-up as the tracing tests (an autouse fixture imported here applies here)
+from test_tracing_llm import DOCS, _no_tracer_left_behind  # noqa: F401
+
 from labkit import llm, tracing
 from labkit.evals import online
 from labkit.llm.ledger import CallRecord
 
 KINDS = {"LLM", "EMBEDDING", "RETRIEVER", "TOOL", "GUARDRAIL", "CHAIN", "EVALUATOR"}
 KIND = "openinference.span.kind"
-DOCS = [
-    {"id": "d1", "doc_id": "plans", "title": "Plans and prices", "tenant": "shared", "data_class": "public",
-     "version": 1, "status": "current", "updated": "2026-01-01",
-     "text": "The Team plan costs $24 per user per month. The Business plan costs $48 per user per month."},
-    {"id": "d2", "doc_id": "limits", "title": "Upload limits", "tenant": "shared", "data_class": "public",
-     "version": 1, "status": "current", "updated": "2026-01-01",
-     "text": "Attachments can be up to 50 MB each. Workspaces store up to 1 TB."},
-]
-
-
-@pytest.fixture(autouse=True)
-def _no_tracer_left_behind():
-    yield
-    tracing.shutdown()  # a failed test must not leave its tracer hooked into labkit.llm
 
 
 def _record(**changes) -> CallRecord:
