@@ -107,10 +107,11 @@ class Ticket(pydantic.BaseModel):
     summary: str
 
 
+ticket_request = [{"role": "user", "content": "Turn this into a support ticket: 'Exports to CSV fail since "
+                                             "this morning and our finance team is blocked.'"}]
 schema_reply = client.chat.completions.create(
     model=MODEL,
-    messages=[{"role": "user", "content": "Turn this into a support ticket: 'Exports to CSV fail since "
-                                          "this morning and our finance team is blocked.'"}],
+    messages=ticket_request,
     response_format={"type": "json_schema",
                      "json_schema": {"name": "ticket", "schema": Ticket.model_json_schema()}},
     max_tokens=120,
@@ -119,8 +120,21 @@ schema_reply = client.chat.completions.create(
 ticket = Ticket.model_validate_json(schema_reply.choices[0].message.content)
 print(ticket)
 
+# %% [markdown]
+# Is the schema doing the work? The same request without `response_format` is free generation:
+
 # %%
-assert isinstance(ticket, Ticket) and 1 <= ticket.urgency <= 5
+free_reply = client.chat.completions.create(model=MODEL, messages=ticket_request, max_tokens=120, temperature=0)
+try:
+    Ticket.model_validate_json(free_reply.choices[0].message.content or "")
+    free_parses = True
+except pydantic.ValidationError as err:
+    free_parses = False
+    print(f"free generation does not parse as a Ticket: {err.error_count()} validation error(s)")
+print((free_reply.choices[0].message.content or "")[:200])
+
+# %%
+assert not free_parses, "free generation parsed as a Ticket: on this backend the schema is not what makes it valid"
 
 # %% [markdown]
 # ## 5. What did that cost?
