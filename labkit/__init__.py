@@ -11,7 +11,7 @@ notebook also imports ``exercises``)::
     01 cost and latency           llm (ledger, registry), perf, cache, routing, budget, redis_state, rag, data,
                                   capstone (world)
     02 data systems               traffic, drift, lineage, feedback, data, config, rag, llm
-    03 deployment architectures   deploy, llm (registry)
+    03 deployment architectures   deploy, evals (metrics, stats), rag (prompts), data, llm (registry)
     04 enterprise considerations  enterprise (pii, policy, tenancy, audit), deploy, cache, lineage,
                                   tracing, evals, embed, data, rag, llm
     05 evaluation and benchmarks  evals (judge, metrics, online, plots, stats), agent, traffic, cli, embed, data,

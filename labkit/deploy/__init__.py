@@ -9,6 +9,8 @@ measurements that compare deployments, capacity planning and the per-token vs pe
   "edge" deployment); the embedded server is the self-hosted one (:class:`labkit.llm.EmbeddedServer`).
 * :mod:`labkit.deploy.measure` — :func:`time_stream`, :func:`load_test`, :func:`rss_mb`,
   :func:`server_cold_start`, :func:`scrape_metrics` and :func:`measure_deployment`.
+* :mod:`labkit.deploy.quantize` — :func:`requantize` (the shipped GGUF in another format) and
+  :func:`serve_weights` (one weights file served and sent fixed prompts: speed, memory, answers).
 * :mod:`labkit.deploy.capacity` — :func:`plan_capacity` (replicas for a target load and p95) and
   :func:`break_even` (paying per token vs per machine-hour, by volume).
 """
@@ -40,13 +42,15 @@ from labkit.deploy.measure import (
     scrape_metrics,
     server_cold_start,
 )
+from labkit.deploy.quantize import WeightsRun, requantize, serve_weights
 from labkit.deploy.stub import HostedSimulation, StubEndpoint, hosted_simulation
 from labkit.timing import LoadResult, StreamTiming, load_test, percentile, time_stream
 
 __all__ = [
     "AllProvidersFailed", "Attempt", "BreakEven", "CapacityPlan", "ChainResult", "ColdStart", "FallbackChain",
     "DeploymentReport", "HostedSimulation", "InProcessModel", "LoadResult", "Provider", "RetryPolicy", "StreamTiming",
-    "StubEndpoint", "break_even", "cost_per_1k_hosted", "cost_per_1k_self_hosted", "hosted_simulation", "load_test",
+    "StubEndpoint", "WeightsRun", "break_even", "cost_per_1k_hosted", "cost_per_1k_self_hosted", "hosted_simulation", "load_test",
     "measure_deployment", "percentile", "plan_capacity",
-    "plot_break_even", "provider_client", "rss_mb", "scrape_metrics", "server_cold_start", "time_stream",
+    "plot_break_even", "provider_client", "requantize", "rss_mb", "scrape_metrics", "serve_weights", "server_cold_start",
+    "time_stream",
 ]

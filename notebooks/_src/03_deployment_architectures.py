@@ -8,7 +8,7 @@
 # requests. Then: where paying per GPU-hour beats paying per token, how many replicas a target load
 # needs, and a fallback chain with retries and timeouts surviving a failing endpoint.
 #
-# **Time to run:** about 2 minutes on 2 CPU cores. **Needs:** nothing — no API key, no network. With
+# **Time to run:** about 3 minutes on 2 CPU cores. **Needs:** nothing — no API key, no network. With
 # `OPENAI_BASE_URL` / `OPENAI_API_KEY` set, the hosted column is measured live instead of simulated.
 #
 # A deployment decision is a set of trade-offs you can put numbers on. Which numbers matter depends on
@@ -18,15 +18,22 @@
 
 # %%
 import math
+import tempfile
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import openai
 import pandas as pd
+from IPython.display import Markdown, display
 
-from labkit import deploy, llm
+from labkit import data, deploy, llm
 from labkit.deploy import FallbackChain, Provider, RetryPolicy, StubEndpoint
+from labkit.evals.metrics import token_f1
+from labkit.evals.stats import paired_test
 from labkit.exercises import get as exercise
 from labkit.llm import registry
+from labkit.rag import RagApp
+from labkit.rag.prompts import messages, prompt
 
 # %% [markdown]
 # ## 1. One workload for every deployment
@@ -431,11 +438,62 @@ if llm.backend() == "embedded":
     hosted_stub.stop()
 
 # %% [markdown]
+# ## 10. Quantisation: a weight format is a measured trade-off
+# Edge deployments run on quantised weights, and the format is chosen by measuring, not by bit count.
+# The course ships SmolLM2-135M in **Q4_1** (4-bit weights plus a scale and a minimum per block of 32).
+# `deploy.requantize` writes a **Q8_0** copy (8-bit weights, one scale per block); `deploy.serve_weights`
+# serves each file in turn with `labkit serve`'s settings and sends both the same RAG prompts (golden dev
+# questions with their retrieved sources, temperature 0). We compare speed, resident memory and quality:
+# each answer's token F1 against the golden reference, Q8_0 minus Q4_1, paired per question.
+#
+# This section always measures local weights, whatever `OPENAI_BASE_URL` says.
+# A Q8_0 copy made *from* Q4_1 carries no more information than Q4_1: what changes is the CPU kernel
+# llama.cpp runs for each format and the rounding on the way. `bench/bench_quant.py` runs 48 questions.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+QUANT_QUESTIONS = 16
+rag_app = RagApp()
+sample = [r for r in data.records("golden") if r["split"] == "dev"][:QUANT_QUESTIONS]
+quant_prompts = [messages(prompt(rag_app.config.prompt_version), r["question"],
+                          rag_app.retrieve(r["question"], None if r["tenant"] == "shared" else r["tenant"]))
+                 for r in sample]
+shipped = Path(server.settings.model_path)
+with tempfile.TemporaryDirectory(prefix="nb03-quant-") as tmp:
+    q8_file = deploy.requantize(shipped, Path(tmp) / "q8_0.gguf", "Q8_0")
+    q4, q8 = (deploy.serve_weights(f, quant_prompts) for f in (shipped, q8_file))
+print(pd.DataFrame([q4.row(), q8.row()], index=["Q4_1 (shipped)", "Q8_0"]).to_string())
+
+# %%
+f1_q4 = [token_f1(a, r["answer"], r["aliases"]) for a, r in zip(q4.answers, sample, strict=True)]
+f1_q8 = [token_f1(a, r["answer"], r["aliases"]) for a, r in zip(q8.answers, sample, strict=True)]
+quality = paired_test(f1_q4, f1_q8)  # diff = Q8_0 - Q4_1
+identical = sum(a == b for a, b in zip(q4.answers, q8.answers, strict=True))
+speedup = q4.wall_s / q8.wall_s
+faster, ratio = ("Q8_0", speedup) if speedup > 1 else ("Q4_1", 1 / speedup)
+display(Markdown(
+    f"On this machine **{faster} served the sample {ratio:.2f}× faster**; Q8_0 held "
+    f"{q8.rss_mb - q4.rss_mb:+.0f} MB of resident memory against Q4_1. Token F1 moved {quality.diff:+.3f} "
+    f"[{quality.low:+.3f}, {quality.high:+.3f}] ({identical}/{len(sample)} answers identical): "
+    + ("the interval includes zero, so the conversion cost no measurable quality on these questions."
+       if not quality.significant else "a measurable change in quality — read the differing answers.")))
+
+# %%
+assert q8.rss_mb > q4.rss_mb, "more bits a weight should hold more resident memory"
+assert not quality.significant, f"the Q8_0 copy of Q4_1 changed token F1 measurably: {quality}"
+
+# %% [markdown]
+# Which format is faster depends on the CPU's kernels, so it is printed above, not asserted
+# (`bench/bench_quant.py` records the same comparison on 48 questions). A lower-bit format would shrink
+# memory further and, unlike this conversion, can cost quality: the paired test is how you would find out.
+
+# %% [markdown]
 # ## What to take away
 # * Measure deployments with the same workload; TTFT, throughput and p95 move in different directions
 #   as concurrency rises.
 # * Self-hosting is a staircase of fixed costs; paying per token is a line. Find your volume on the plot.
 # * Plan capacity from a measured load curve and a p95 objective, with headroom.
+# * Choose a weight format by measuring speed, memory and quality on your own hardware and questions.
 # * Keep the client code the same and move the resilience — deadlines, retries with backoff, circuit
 #   breakers, spill-over — into one place (`labkit.deploy.FallbackChain`).
 #
