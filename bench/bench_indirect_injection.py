@@ -25,8 +25,8 @@ from typing import Any
 
 from labkit import data, llm
 from labkit.evals.stats import Interval
-from labkit.guardrails import wilson
 from labkit.guardrails import indirect_eval as ie
+from labkit.guardrails import wilson
 from labkit.guardrails.indirect import filter_urls, new_canary, passage_pipeline
 from labkit.rag import RagApp, RagConfig
 from labkit.rag.index import chunk_document
