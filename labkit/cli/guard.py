@@ -1,4 +1,5 @@
-"""``labkit guard FILE.jsonl``: run the input (or output) guard layer over a file of prompts.
+"""``labkit guard FILE.jsonl``: run the input (or output) guard layer over a file of prompts;
+``labkit guard --passages FILE.jsonl``: scan retrieved passages or tool outputs for indirect injection.
 
 Each input line is a JSON object ``{"id": ..., "text": "..."}``. Each output line is one verdict:
 ``{"id", "allowed", "action", "guard", "reason", "score", "ms"}`` (plus ``verdicts``, every guard's
@@ -63,7 +64,8 @@ def run_file(path: Path | Iterable[dict[str, Any]], out: TextIO, layer: str = "i
     Args:
         path: the input JSONL file, or requests from :func:`iter_requests`.
         out: where to write the verdict lines.
-        layer: "input" (prompts) or "output" (answers: personal data and toxicity).
+        layer: "input" (prompts), "output" (answers: personal data and toxicity) or "passages" (retrieved
+            passages and tool outputs: the indirect-injection scan; a block means leave it out of the prompt).
         detail: add every guard's verdict under ``verdicts``.
         similarity: include the embedding-similarity guard in the input layer.
 
@@ -72,10 +74,15 @@ def run_file(path: Path | Iterable[dict[str, Any]], out: TextIO, layer: str = "i
     """
     from labkit import guardrails
 
-    if layer not in ("input", "output"):
-        raise ValueError(f"layer must be 'input' or 'output', got {layer!r}")
+    if layer not in ("input", "output", "passages"):
+        raise ValueError(f"layer must be 'input', 'output' or 'passages', got {layer!r}")
     requests = iter_requests(path) if isinstance(path, Path) else path
-    pipeline = guardrails.input_pipeline(similarity=similarity) if layer == "input" else guardrails.output_pipeline()
+    if layer == "passages":
+        from labkit.guardrails.indirect import passage_pipeline
+
+        pipeline = passage_pipeline()
+    else:
+        pipeline = guardrails.input_pipeline(similarity=similarity) if layer == "input" else guardrails.output_pipeline()
     pipeline.warm_up()
     counts = {"lines": 0, "allowed": 0, "blocked": 0}
     for req in requests:
@@ -90,12 +97,15 @@ def run_file(path: Path | Iterable[dict[str, Any]], out: TextIO, layer: str = "i
 
 
 def _guard(args: argparse.Namespace) -> int:
-    requests = iter_requests(Path(args.file))  # all lines checked before any output is written
+    if (args.file is None) == (args.passages is None):
+        raise ValueError("give either FILE (prompts) or --passages FILE (retrieved passages), not both and not neither")
+    layer = "passages" if args.passages else args.layer
+    requests = iter_requests(Path(args.passages or args.file))  # all lines checked before any output is written
     if args.out:
         with atomic_output(args.out) as f:  # an existing file is replaced only when every line is done
-            counts = run_file(requests, f, args.layer, args.detail, not args.no_similarity)
+            counts = run_file(requests, f, layer, args.detail, not args.no_similarity)
     else:
-        counts = run_file(requests, sys.stdout, args.layer, args.detail, not args.no_similarity)
+        counts = run_file(requests, sys.stdout, layer, args.detail, not args.no_similarity)
     print(f"labkit guard: {counts['lines']} lines, {counts['allowed']} allowed, {counts['blocked']} blocked",
           file=sys.stderr)
     return 0
@@ -104,7 +114,10 @@ def _guard(args: argparse.Namespace) -> int:
 def register(sub: Subparsers) -> None:
     """Add ``labkit guard`` to the ``labkit`` command."""
     p = sub.add_parser("guard", help="run the guardrail layer over a JSONL file of {id, text}; one verdict per line")
-    p.add_argument("file", help='JSONL input, one {"id": ..., "text": "..."} per line')
+    p.add_argument("file", nargs="?", default=None, help='JSONL input, one {"id": ..., "text": "..."} per line')
+    p.add_argument("--passages", default=None, metavar="FILE",
+                   help="scan retrieved passages or tool outputs (JSONL of {id, text}) for indirect injection "
+                        "instead of prompts; a block means: leave that passage out of the prompt")
     p.add_argument("--out", default=None, help="write verdicts here instead of standard output")
     p.add_argument("--layer", choices=("input", "output"), default="input",
                    help="input: prompt guards (default); output: answer guards (personal data, toxicity)")
