@@ -61,7 +61,6 @@ def test_secret_shapes_and_assigned_values() -> None:
     "tracking 1234-5678-9012-3456",  # fails Luhn
     "invoice 9999 9999 9999 9995",  # passes Luhn, no issuer starts with 9
     "released v2.14.3 on 2024-03-15 at 14:22",
-    "server 192.168.10.24 port 8080",
     "request id 123e4567-e89b-12d3-a456-426614174000",
     "ORD-2024-558812 and ticket #48213",
     "SSN-looking 000-12-3456 and 666-12-3456 are never issued",
@@ -116,7 +115,7 @@ def test_argument_validation() -> None:
 def test_entity_is_a_plain_dataclass() -> None:
     e = detect("ana@example.com")[0]
     assert isinstance(e, Entity) and (e.type, e.start, e.end) == ("email", 0, 15)
-    assert set(pii.TYPES) == {"email", "phone", "card", "iban", "national_id", "secret"}
+    assert set(pii.TYPES) == {"email", "phone", "card", "iban", "national_id", "secret", "ip_address", "address", "person"}
 
 
 # ---------------------------------------------------------------- evaluate() and the labelled set
@@ -232,7 +231,6 @@ def test_harder_forms_are_found_and_fully_redacted(text: str, kind: str, value: 
 
 @pytest.mark.parametrize("text", [
     "release 2025.58.29373 on 10.23.2023",  # dotted versions and dates are not cards
-    "server 192.168.100.200:8443",
     "build 4111.1111.1111.1112",  # dotted, card-grouped, but the Luhn check fails
     "ref DE89-3704-0044-0532-0130-01",  # dashed IBAN with a wrong check digit
     "invoice 4155550132 is overdue",  # a bare ten-digit number with no phone word before it
@@ -248,3 +246,28 @@ def test_normalised_detection_reports_offsets_of_the_original_text() -> None:
     assert [e.type for e in found] == ["email", "card", "email"]
     assert all(text[e.start:e.end] == e.text for e in found)
     assert redact(text).redacted == "ｍａｉｌ [EMAIL] and [CARD] and [EMAIL]"
+
+
+@pytest.mark.parametrize(("text", "value", "etype"), [
+    ("server 10.0.0.12:8080 is down", "10.0.0.12", "ip_address"),
+    ("blocked 2001:db8::8a2e:370:7334 today", "2001:db8::8a2e:370:7334", "ip_address"),
+    ("I live at 221B Baker Street, London NW1 6XE.", "221B Baker Street, London NW1 6XE", "address"),
+    ("Hauptstraße 5, 10115 Berlin", "Hauptstraße 5, 10115 Berlin", "address"),
+    ("ship to 1600 Amphitheatre Parkway, Mountain View, CA 94043 please",
+     "1600 Amphitheatre Parkway, Mountain View, CA 94043", "address"),
+    ("Rue de Rivoli 10, 75001 Paris", "Rue de Rivoli 10, 75001 Paris", "address"),
+    ("Ruf an: +49 (0)30 1234567", "+49 (0)30 1234567", "phone"),
+    ("Tel. 030/1234567", "030/1234567", "phone"),
+    ("mobil 0171 1234567", "0171 1234567", "phone"),
+    ("Hello, my name is Ana Lopez.", "Ana Lopez", "person"),
+])
+def test_places_and_people_are_found_and_redacted(text: str, value: str, etype: str) -> None:
+    found = [(e.type, e.text) for e in pii.detect(text)]
+    assert (etype, value) in found
+    assert value not in pii.redact(text).redacted
+
+
+@pytest.mark.parametrize("text", ["we run version 1.2.3.4 now", "not 256.1.1.1 nor 01.2.3.4", "at 10:30:00 sharp",
+                                  "we have 3 Team plan seats"])
+def test_version_numbers_and_look_alikes_are_not_places(text: str) -> None:
+    assert [e for e in pii.detect(text) if e.type in ("ip_address", "address")] == []

@@ -296,15 +296,47 @@ class Gen:
     def zip(self) -> str:
         return self.r.choice([f"{self._digits(5)}", f"{self._digits(5)}-{self._digits(4)}"])
 
+    # ------------------------------------------------------------------ issue 20: places and people
+    def ipv6(self) -> str:
+        groups = [f"{self.r.randint(0, 0xffff):x}" for _ in range(8)]
+        if self.r.random() < 0.5:
+            return "2001:db8::" + ":".join(groups[:self.r.randint(1, 3)])  # documentation prefix, shortened
+        return "2001:db8:" + ":".join(groups[:6])
+
+    def de_phone(self) -> str:
+        n = self._digits(7)
+        return self.r.choice([f"+49 (0)30 {n}", f"030/{n}", f"0171 {n}", f"089/{self._digits(8)}",
+                              f"+49 (0)89 {self._digits(8)}", f"0151 {self._digits(8)}", f"040 {n}"])
+
+    def address(self) -> str:
+        no = self.r.randint(1, 240)
+        return self.r.choice([
+            f"{no} {self.r.choice(['Baker', 'Elm', 'Maple', 'Harbour', 'King'])} {self.r.choice(['Street', 'Road', 'Avenue', 'Lane'])}",
+            f"{no}{self.r.choice(['', 'B'])} {self.r.choice(['Oak', 'Mill', 'Station'])} Road, {self.r.choice(['Leeds', 'Bristol'])}",
+            f"{self.r.randint(100, 9999)} {self.r.choice(['Amphitheatre Parkway', 'Mission Street', 'Pine Avenue'])}, "
+            f"{self.r.choice(['Mountain View, CA', 'Austin, TX', 'Portland, OR'])} {self._digits(5)}",
+            f"{self.r.choice(['Hauptstraße', 'Bahnhofstraße', 'Lindenweg', 'Gartenstr.'])} {no}, "
+            f"{self._digits(5)} {self.r.choice(['Berlin', 'München', 'Köln'])}",
+            f"Rue {self.r.choice(['de Rivoli', 'Victor Hugo', 'des Lilas'])} {no}, 750{self.r.randint(10, 20)} Paris",
+            f"{no} rue {self.r.choice(['de la Paix', 'Oberkampf', 'du Bac'])}, 750{self.r.randint(10, 20)} Paris",
+            f"Calle {self.r.choice(['Mayor', 'de Alcalá', 'Serrano'])} {no}, 280{self.r.randint(10, 50)} Madrid",
+            f"Via {self.r.choice(['Roma', 'Garibaldi', 'Dante'])} {no}, 00{self.r.randint(100, 199)} Roma",
+        ])
+
+    def version_quad(self) -> str:
+        return f"version {'.'.join(str(self.r.randint(0, 20)) for _ in range(4))}"
+
     def form(self) -> str:
         return f"frm_{self.r.choice(['loanapp', 'intake', 'expense', 'onboard', 'visit'])}_{self.r.randint(2023, 2025)}"
 
 
 LABELLED = {"email", "phone", "card", "iban", "ssn", "nino", "national_id", "secret", "key_value", "password",
-            "bare_phone", "fullwidth_email", "intl_email", "zw_phone", "zw_card", "dotted_card", "dashed_iban"}
+            "bare_phone", "fullwidth_email", "intl_email", "zw_phone", "zw_card", "dotted_card", "dashed_iban",
+            "ip", "ipv6", "name", "address", "de_phone"}
 SLOT_TYPE = {"ssn": "national_id", "nino": "national_id", "key_value": "secret", "password": "secret",
              "bare_phone": "phone", "fullwidth_email": "email", "intl_email": "email", "zw_phone": "phone",
-             "zw_card": "card", "dotted_card": "card", "dashed_iban": "iban"}
+             "zw_card": "card", "dotted_card": "card", "dashed_iban": "iban",
+             "ip": "ip_address", "ipv6": "ip_address", "name": "person", "address": "address", "de_phone": "phone"}
 TOKEN = re.compile(r"\{(\w+)\}|\[\[(\w+)\|(.*?)\]\]")
 
 
@@ -446,6 +478,28 @@ TEST_FORM_TEMPLATES = [
     "NI number as in your form's example: [[national_id|QQ123456C]]; mine is {nino}.",
 ]
 
+# Added for issue 20 (IP addresses, street addresses, German phone formats, names after cues), appended
+# after the forms above with their own seeds. Dev templates were used to write the rules; the test
+# templates were written at the same time, before the rules were run on them.
+DEV_PLACE_TEMPLATES = [
+    "Please ship the replacement to {address}. My name is {name}, phone {de_phone}.",
+    "Login attempts from {ip} and {ipv6} were blocked on {date}; our firewall runs {version_quad}.",
+    "Rückruf bitte unter {de_phone}. Rechnungsadresse: {address}. Mit freundlichen Grüßen, {name}",
+    "Our office moved to {address}; the VPN gateway is now {ip}.",
+    "Hi, this is {name} from accounts. Reach me on {de_phone} or at {email}.",
+    "The webhook source address changed to {ipv6}; build {version}, release notes say {version_quad}.",
+    "Invoice address: {name}, {address}. VAT number on file.",
+    "Can Dr. [[person|Miriam Okonkwo]] get access? She works from {ip} at {address}.",
+]
+TEST_PLACE_TEMPLATES = [
+    "Deliver the hardware token to {address}, attention {name}.",
+    "Blocked IPs since {date}: {ip}, {ip} and {ipv6}. Agent {version_quad}.",
+    "Telefon {de_phone}, Büro: {address}. Viele Grüße, {name}",
+    "Our data centre egress is {ipv6}; fallback {ip}:{port}.",
+    "Please contact {name} ({de_phone}) about the contract for {address}.",
+    "Mr [[person|Tomasz Wiśniewski]] asked us to update the billing address to {address}.",
+]
+
 
 def build(templates: list[str], seed: int, reps: int, prefix: str, first_template: int = 0) -> list[dict]:
     gen = Gen(seed)
@@ -463,9 +517,11 @@ def build(templates: list[str], seed: int, reps: int, prefix: str, first_templat
 def split_rows(split: str) -> list[dict]:
     """Every row of one split ("dev" or "test"), in file order."""
     if split == "dev":
-        return build(DEV_TEMPLATES, 13, 6, "dev") + build(DEV_FORM_TEMPLATES, 113, 3, "dev", len(DEV_TEMPLATES))
+        return (build(DEV_TEMPLATES, 13, 6, "dev") + build(DEV_FORM_TEMPLATES, 113, 3, "dev", len(DEV_TEMPLATES))
+                + build(DEV_PLACE_TEMPLATES, 213, 5, "dev", len(DEV_TEMPLATES) + len(DEV_FORM_TEMPLATES)))
     if split == "test":
-        return build(TEST_TEMPLATES, 1313, 6, "test") + build(TEST_FORM_TEMPLATES, 13113, 2, "test", len(TEST_TEMPLATES))
+        return (build(TEST_TEMPLATES, 1313, 6, "test") + build(TEST_FORM_TEMPLATES, 13113, 2, "test", len(TEST_TEMPLATES))
+                + build(TEST_PLACE_TEMPLATES, 21313, 6, "test", len(TEST_TEMPLATES) + len(TEST_FORM_TEMPLATES)))
     raise ValueError(f"split must be 'dev' or 'test', got {split!r}")
 
 

@@ -32,9 +32,13 @@ secret         API keys with a known shape: ``sk-…`` (OpenAI/Anthropic style),
                ``sk_live_…``/``rk_test_…`` (Stripe secret keys), ``xox[abprs]-…`` (Slack), ``AIza…`` (Google), JSON Web Tokens, PEM private-key blocks;
                and the *value* after ``api_key=``, ``secret:``, ``token=``, ``password=``, ``Bearer`` …
                when it is long and random enough (Shannon entropy; any value for passwords) (``assigned``)
+ip_address     IPv4 and IPv6 addresses (``ipv4``/``ipv6``); a dotted quad after "version"/"build" is a version
+address        street addresses with a house number, US/UK, German/Dutch and French/Spanish/Italian forms
+person         names after a title or a cue ("my name is", "holder", "Thanks,"); no model (``titled``/``cued``)
 =============  ==========================================================================================
 
-Not covered (say so when you rely on this): names, postal addresses, dates of birth, passport and
+The last three are in :mod:`labkit.enterprise.pii_person`. Not covered (say so when you rely on this):
+names with no title or cue, addresses without a house number, dates of birth, passport and
 driving-licence numbers, national ids of other countries, phone numbers written without grouping or
 context, and secrets with no recognisable shape or key name (e.g. ``curl -u user:secret``). Known false
 positive: a ZIP+4 code that starts with 0 (``09126-8743``) reads as a domestic phone number. Those two
@@ -55,14 +59,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from labkit.enterprise import pii_person
+
 __all__ = ["TYPES", "Entity", "PiiScores", "RedactResult", "TypeScore", "detect", "evaluate", "iban_valid",
            "luhn_valid", "redact", "shannon_entropy"]
 
-TYPES = ("email", "phone", "card", "iban", "national_id", "secret")
+TYPES = ("email", "phone", "card", "iban", "national_id", "secret", "ip_address", "address", "person")
 
 # When two candidates overlap, the higher priority wins (then the longer span): a key containing
 # digits is a secret, not a phone number; an IBAN's digit groups are not a card.
-_PRIORITY = {"secret": 6, "email": 5, "iban": 4, "card": 3, "national_id": 2, "phone": 1}
+_PRIORITY = {"secret": 6, "email": 5, "iban": 4, "card": 3, "national_id": 2, "ip_address": 2, "address": 1.5,
+             "phone": 1, "person": 0}
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,7 @@ _SSN_SHAPE = re.compile(r"\d{3}([- ])\d{2}\1\d{4}")
 _PHONE_INTL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .\-]?\(?\d{1,5}\)?){1,6}(?![\w]|[.\-]\d)")
 _PHONE_NANP = re.compile(r"(?<![\w\-./+])(?:1[ .\-])?(?:\(([2-9]\d\d)\) ?|([2-9]\d\d)([ .\-]))([2-9]\d\d)[ .\-](\d{4})"
                          r"(?![\w]|[.\-/]\d)")
+_PHONE_SLASHED = re.compile(r"(?<![\w\-./+])0[1-9]\d{1,4} ?/ ?\d{3,9}(?:[ \-]\d{2,5})?(?![\w]|[.\-/]\d)")  # 030/1234567
 _PHONE_DOMESTIC = re.compile(r"(?<![\w\-./+])0[1-9]\d{0,3}(?:[ \-]\d{2,8}){1,4}(?![\w]|[.\-/]\d)")
 _PHONE_CONTEXT = re.compile(r"(?i)\b(?:phone|tel|telephone|mobile|cell|call(?: me)?(?: on| at)?|ring(?: me)?(?: on| at)?|whatsapp|sms|text me(?: on| at)?)"
                             r"\b[\s:.#]*(?:(?:number|no|is|on|at)\b[\s:.#]*){0,3}(\+?\d[\d \-]{5,18}\d)(?![\w]|[.\-]\d)")
@@ -301,6 +309,9 @@ def _phones(text: str) -> Iterable[Entity]:
         # 3-2-4 groups are how SSNs are written, never phone numbers.
         if 9 <= _digits(m.group()) <= 11 and not _SSN_SHAPE.fullmatch(m.group()):
             yield Entity("phone", m.start(), m.end(), m.group(), "domestic")
+    for m in _PHONE_SLASHED.finditer(text):
+        if 9 <= _digits(m.group()) <= 12:
+            yield Entity("phone", m.start(), m.end(), m.group(), "domestic")
     for m in _PHONE_CONTEXT.finditer(text):
         raw = m.group(1)
         if 7 <= _digits(raw) <= 15:
@@ -321,8 +332,16 @@ def _secrets(text: str) -> Iterable[Entity]:
             yield Entity("secret", m.start("value"), m.end("value"), value, "bearer")
 
 
+def _spans(etype: str, finder: Callable[[str], Iterable[tuple[int, int, str]]]) -> Callable[[str], Iterable[Entity]]:
+    def find(text: str) -> Iterable[Entity]:
+        return (Entity(etype, a, b, text[a:b], sub) for a, b, sub in finder(text))
+    return find
+
+
 _FINDERS = {"email": _emails, "phone": _phones, "card": _cards, "iban": _ibans, "national_id": _national_ids,
-            "secret": _secrets}
+            "secret": _secrets, "ip_address": _spans("ip_address", pii_person.ip_addresses),
+            "address": _spans("address", pii_person.street_addresses),
+            "person": _spans("person", pii_person.person_names)}
 
 
 def _check_types(types: Iterable[str] | None) -> tuple[str, ...]:
