@@ -13,17 +13,26 @@ Each finder yields ``(start, end, subtype)`` spans; :mod:`labkit.enterprise.pii`
   (``Hauptstraße 5``, ``Keizersgracht 12``, optionally ``, 10115 Berlin``) and the French/Spanish/Italian
   forms (``Rue de Rivoli 10``, ``10 rue de Rivoli``, ``Calle Mayor 3``, ``Via Roma 12``, optionally with a
   postcode and city). Addresses with no house number ("Baker Street") are not matched.
-* ``person``: rules, not a model: two or three capitalised words after a title (Mr, Ms, Dr, Prof,
-  Herr, Frau, Mme, ...) or after a cue that introduces a person ("my name is", "Name:", "holder",
-  "applicant", "contact", "reach", "Thanks,", "Regards,", "Cheers,", "— ", ...). A name with no
-  such cue ("Anna Schmidt called") is missed; an NER model would be needed for that (see the datasheet).
+* ``person``, by rules: two or three capitalised words after a title (Mr, Ms, Dr, Prof, Herr, Frau,
+  Mme, ...) or after a cue that introduces a person ("my name is", "Name:", "holder", "applicant",
+  "contact", "reach", "Thanks,", "Regards,", "Cheers,", "— ", ...) (``titled``/``cued``).
+* ``person``, by the names gazetteer (``gazetteer=True``, the default in :func:`labkit.enterprise.pii.detect`):
+  a run of two or three capitalised words with no cue ("Anna Schmidt called") whose first word is a
+  given name or whose last word is a surname in the 1990 US Census name lists (public domain, shipped
+  by the ``names`` package from PyPI: 5,163 given names, 88,799 surnames), after words that are never
+  names ("Yesterday", "Hello", "Team", "Street", months, weekdays ...) are trimmed from its ends
+  (``gazetteer``). Not an NER model: no English NER pipeline is published on PyPI by its authors (see
+  the datasheet). Census lists are US-centred; a name with neither part in them is missed, and a
+  capitalised pair such as "Mountain View" can be a false hit (its words are also surnames).
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable
+from importlib import resources
 
 _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
                    r"(?![\w]|\.\d)")
@@ -87,8 +96,96 @@ _NOT_NAMES = frozenset({"quaywise", "team", "business", "enterprise", "starter",
                         "the", "our", "my", "your", "customer", "google", "microsoft", "slack", "api"})
 
 
-def person_names(text: str) -> Iterable[tuple[int, int, str]]:
-    """Person names in ``text`` that follow a title or a cue (see the module docstring)."""
+@functools.cache
+def census_names() -> tuple[frozenset[str], frozenset[str]]:
+    """The given names and surnames of the 1990 US Census lists shipped by the ``names`` package, lower case.
+
+    Returns:
+        ``(given_names, surnames)``; read once, then cached.
+
+    Raises:
+        ImportError: the ``names`` package is not installed (it is in requirements.lock).
+    """
+    try:
+        root = resources.files("names")
+    except ModuleNotFoundError:
+        raise ImportError("the PII names gazetteer needs the 'names' package: pip install names==0.3.0 "
+                          "(or pass names='rules' to labkit.enterprise.pii.detect)") from None
+
+    def read(*files: str) -> frozenset[str]:
+        return frozenset(line.split()[0].lower() for f in files
+                         for line in (root / f).read_text(encoding="ascii").splitlines() if line.strip())
+    return read("dist.male.first", "dist.female.first"), read("dist.all.last")
+
+
+# A capitalised word: letters of any script, inner apostrophes or hyphens before two or more letters
+# (O'Connor, Jean-Luc), so that a possessive "'s" stays outside the name.
+_NAME_WORD = re.compile(r"(?<![\w'’-])[^\W\d_]+(?:['’-][^\W\d_]{2,})*(?!\w|['’-][^\W\d_]{2}|\.\w)")
+# Capitalised words that are not names even where the Census lists them (many English words are also
+# surnames): function words, greetings, calendar words, and words that name places, firms and products.
+_NEVER_NAMES = frozenset("""
+a an and the of in on at to for from by with via per or but not no yes if so as is are was be been it its
+this that these those we our us you your he she her his him they their them i me my mine here there
+hi hello hey dear thanks thank cheers regards best kind please sorry ok okay yesterday today tomorrow
+tonight morning afternoon evening night now then also just still again after before since until when while
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+september october november december new old north south east west central european time zone standard
+street st road rd avenue ave lane drive way place square park parkway court boulevard close row hill
+mountain view city town county state states united kingdom republic office branch team teams group plan
+plans business enterprise starter pro free trial support sales billing finance legal accounts account
+customer customers service services company corp inc ltd llc gmbh bank university school hospital hotel
+airport station centre center data api app apps cloud web mail email meet maps drive docs sheets forms form
+google microsoft apple amazon slack zoom quaywise github gitlab linux windows android iphone
+san santa santo los las la le el fort port lake mount saint cape bay bridge gate island river valley beach
+christmas easter eve day year holiday visual studio code notebook server
+""".split())
+
+
+def _is_name_word(word: str) -> bool:
+    """Capitalised, not all capitals ("GDPR", "SSO" are acronyms), not a word listed as never a name."""
+    return word[0].isupper() and not word.isupper() and word.lower() not in _NEVER_NAMES
+
+
+def _capitalised_runs(text: str) -> Iterable[list[tuple[int, int, str]]]:
+    """Runs of capitalised words separated by one space each, as ``(start, end, word)`` lists."""
+    run: list[tuple[int, int, str]] = []
+    for m in _NAME_WORD.finditer(text):
+        if not m.group()[0].isupper():
+            continue
+        if run and text[run[-1][1]:m.start()] != " ":
+            yield run
+            run = []
+        run.append((m.start(), m.end(), m.group()))
+    if run:
+        yield run
+
+
+def _gazetteer_names(text: str) -> Iterable[tuple[int, int, str]]:
+    given, surnames = census_names()
+    for words in _capitalised_runs(text):
+        while words and not _is_name_word(words[0][2]):
+            words = words[1:]
+        while words and not _is_name_word(words[-1][2]):
+            words = words[:-1]
+        if not 2 <= len(words) <= 3 or not all(_is_name_word(w[2]) for w in words):
+            continue
+        if words[0][2].lower() in given or re.sub("['’]", "", words[-1][2]).lower() in surnames:
+            yield words[0][0], words[-1][1], "gazetteer"
+
+
+def person_names(text: str, gazetteer: bool = True) -> Iterable[tuple[int, int, str]]:
+    """Person names in ``text``: after a title or a cue, and with ``gazetteer`` also runs of capitalised
+    words that the Census name lists know (see the module docstring).
+
+    Args:
+        text: any string.
+        gazetteer: also look names up in the Census lists (no cue needed); False: titles and cues only.
+
+    Returns:
+        ``(start, end, subtype)`` spans, possibly overlapping (the caller resolves overlaps).
+    """
+    if gazetteer:
+        yield from _gazetteer_names(text)
     for m in _NAME_AFTER_TITLE.finditer(text):
         yield m.start("name"), m.end("name"), "titled"
     for m in _CAPITALISED_RUN.finditer(text):
