@@ -33,6 +33,13 @@ FIRST = ["ana", "ben", "chloe", "dmitri", "elif", "farah", "goran", "hana", "iva
          "mateo", "nadia", "oskar", "priya", "quinn", "rosa", "sami", "tove", "umar", "vera", "wen", "yusuf"]
 LAST = ["lopez", "okafor", "schmidt", "nakamura", "dubois", "haddad", "kowalski", "oconnor", "silva", "berg",
         "patel", "moreau", "novak", "reyes", "fischer", "tanaka", "walsh", "costa", "ahmed", "larsen"]
+# Person names in the test split come from their own lists (same lengths, so every other value drawn
+# is unchanged): names the rules and the gazetteer path were never developed against (issue 20).
+TEST_FIRST = ["amara", "bjorn", "carmen", "declan", "esther", "felipe", "grace", "hamid", "ines", "jonas", "keiko",
+              "liam", "marta", "nikolai", "olga", "pedro", "rania", "stefan", "thabo", "ursula", "viktor",
+              "wanjiru", "xavier", "yara"]
+TEST_LAST = ["adeyemi", "bauer", "castillo", "dimitrov", "eriksson", "ferreira", "gallagher", "hoffmann", "ibrahim",
+             "jensen", "kim", "lindqvist", "mensah", "nguyen", "ortiz", "petrov", "quispe", "rossi", "sato", "vasquez"]
 DOMAINS = ["gmail.com", "outlook.com", "halyard.example", "verbena.example", "foxglove.example",
            "mail.acme-corp.co.uk", "yahoo.fr", "proton.me", "web.de", "northwind-traders.com"]
 
@@ -40,8 +47,9 @@ DOMAINS = ["gmail.com", "outlook.com", "halyard.example", "verbena.example", "fo
 class Gen:
     """Seeded generators for labelled values (entity types) and unlabelled look-alikes."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, people: tuple[list[str], list[str]] = (FIRST, LAST)) -> None:
         self.r = random.Random(seed)
+        self.people = people  # first and last names for name(); emails always use FIRST and LAST
 
     def _digits(self, n: int) -> str:
         return "".join(self.r.choice(string.digits) for _ in range(n))
@@ -218,7 +226,8 @@ class Gen:
 
     # ------------------------------------------------------------------ unlabelled look-alikes
     def name(self) -> str:
-        return f"{self.r.choice(FIRST).capitalize()} {self.r.choice(LAST).capitalize()}"
+        first, last = self.people
+        return f"{self.r.choice(first).capitalize()} {self.r.choice(last).capitalize()}"
 
     def order(self) -> str:
         return self.r.choice([f"ORD-{self.r.randint(2023, 2025)}-{self._digits(6)}", f"#{self._digits(5)}",
@@ -296,15 +305,63 @@ class Gen:
     def zip(self) -> str:
         return self.r.choice([f"{self._digits(5)}", f"{self._digits(5)}-{self._digits(4)}"])
 
+    # ------------------------------------------------------------------ issue 20: places and people
+    def ipv6(self) -> str:
+        groups = [f"{self.r.randint(0, 0xffff):x}" for _ in range(8)]
+        if self.r.random() < 0.5:
+            return "2001:db8::" + ":".join(groups[:self.r.randint(1, 3)])  # documentation prefix, shortened
+        return "2001:db8:" + ":".join(groups[:6])
+
+    def de_phone(self) -> str:
+        n = self._digits(7)
+        return self.r.choice([f"+49 (0)30 {n}", f"030/{n}", f"0171 {n}", f"089/{self._digits(8)}",
+                              f"+49 (0)89 {self._digits(8)}", f"0151 {self._digits(8)}", f"040 {n}"])
+
+    def address(self) -> str:
+        no = self.r.randint(1, 240)
+        return self.r.choice([
+            f"{no} {self.r.choice(['Baker', 'Elm', 'Maple', 'Harbour', 'King'])} {self.r.choice(['Street', 'Road', 'Avenue', 'Lane'])}",
+            f"{no}{self.r.choice(['', 'B'])} {self.r.choice(['Oak', 'Mill', 'Station'])} Road, {self.r.choice(['Leeds', 'Bristol'])}",
+            f"{self.r.randint(100, 9999)} {self.r.choice(['Amphitheatre Parkway', 'Mission Street', 'Pine Avenue'])}, "
+            f"{self.r.choice(['Mountain View, CA', 'Austin, TX', 'Portland, OR'])} {self._digits(5)}",
+            f"{self.r.choice(['Hauptstraße', 'Bahnhofstraße', 'Lindenweg', 'Gartenstr.'])} {no}, "
+            f"{self._digits(5)} {self.r.choice(['Berlin', 'München', 'Köln'])}",
+            f"Rue {self.r.choice(['de Rivoli', 'Victor Hugo', 'des Lilas'])} {no}, 750{self.r.randint(10, 20)} Paris",
+            f"{no} rue {self.r.choice(['de la Paix', 'Oberkampf', 'du Bac'])}, 750{self.r.randint(10, 20)} Paris",
+            f"Calle {self.r.choice(['Mayor', 'de Alcalá', 'Serrano'])} {no}, 280{self.r.randint(10, 50)} Madrid",
+            f"Via {self.r.choice(['Roma', 'Garibaldi', 'Dante'])} {no}, 00{self.r.randint(100, 199)} Roma",
+        ])
+
+    def version_quad(self) -> str:
+        return f"version {'.'.join(str(self.r.randint(0, 20)) for _ in range(4))}"
+
+    def intl_phone(self) -> str:
+        """A number written for callers abroad: ``+`` or ``00`` and a country code, in that country's grouping."""
+        d = self._digits
+        return self.r.choice([
+            f"+81 3-{d(4)}-{d(4)}", f"+81 90-{d(4)}-{d(4)}", f"+86 10 {d(4)} {d(4)}", f"+86 138 {d(4)} {d(4)}",
+            f"+55 11 9{d(4)}-{d(4)}", f"+55 (21) {d(4)}-{d(4)}", f"+7 495 {d(3)}-{d(2)}-{d(2)}",
+            f"+7 (812) {d(3)}-{d(2)}-{d(2)}", f"+34 91{d(1)} {d(3)} {d(3)}", f"+34 6{d(2)} {d(2)} {d(2)} {d(2)}",
+            f"+31 20 {d(3)} {d(4)}", f"+31 6 {d(8)}", f"+39 06 {d(4)} {d(4)}", f"+39 347 {d(3)} {d(4)}",
+            f"+46 8 {d(3)} {d(3)} {d(2)}", f"+48 22 {d(3)} {d(2)} {d(2)}", f"+52 55 {d(4)} {d(4)}",
+            f"+65 6{d(3)} {d(4)}", f"+27 21 {d(3)} {d(4)}", f"+971 4 {d(3)} {d(4)}", f"+82 2-{d(3)}-{d(4)}",
+            f"+41 44 {d(3)} {d(2)} {d(2)}", f"+43 1 {d(6)}", f"+358 9 {d(7)}", f"+353 (0)1 {d(3)} {d(4)}",
+            f"+49 (0) 89 {d(7)}", f"0049 30 {d(7)}", f"0044 20 7946 0{d(3)}", f"00 33 1 {d(2)} {d(2)} {d(2)} {d(2)}",
+            f"0031 20 {d(3)} {d(4)}", f"+1-416-555-01{d(2)}", f"+61 4{d(2)} {d(3)} {d(3)}",
+        ])
+
     def form(self) -> str:
         return f"frm_{self.r.choice(['loanapp', 'intake', 'expense', 'onboard', 'visit'])}_{self.r.randint(2023, 2025)}"
 
 
 LABELLED = {"email", "phone", "card", "iban", "ssn", "nino", "national_id", "secret", "key_value", "password",
-            "bare_phone", "fullwidth_email", "intl_email", "zw_phone", "zw_card", "dotted_card", "dashed_iban"}
+            "bare_phone", "fullwidth_email", "intl_email", "zw_phone", "zw_card", "dotted_card", "dashed_iban",
+            "ip", "ipv6", "name", "address", "de_phone", "intl_phone"}
 SLOT_TYPE = {"ssn": "national_id", "nino": "national_id", "key_value": "secret", "password": "secret",
              "bare_phone": "phone", "fullwidth_email": "email", "intl_email": "email", "zw_phone": "phone",
-             "zw_card": "card", "dotted_card": "card", "dashed_iban": "iban"}
+             "zw_card": "card", "dotted_card": "card", "dashed_iban": "iban",
+             "ip": "ip_address", "ipv6": "ip_address", "name": "person", "address": "address", "de_phone": "phone",
+             "intl_phone": "phone"}
 TOKEN = re.compile(r"\{(\w+)\}|\[\[(\w+)\|(.*?)\]\]")
 
 
@@ -446,9 +503,54 @@ TEST_FORM_TEMPLATES = [
     "NI number as in your form's example: [[national_id|QQ123456C]]; mine is {nino}.",
 ]
 
+# Added for issue 20 (IP addresses, street addresses, German phone formats, names after cues), appended
+# after the forms above with their own seeds. Dev templates were used to write the rules; the test
+# templates were written at the same time, before the rules were run on them.
+DEV_PLACE_TEMPLATES = [
+    "Please ship the replacement to {address}. My name is {name}, phone {de_phone}.",
+    "Login attempts from {ip} and {ipv6} were blocked on {date}; our firewall runs {version_quad}.",
+    "Rückruf bitte unter {de_phone}. Rechnungsadresse: {address}. Mit freundlichen Grüßen, {name}",
+    "Our office moved to {address}; the VPN gateway is now {ip}.",
+    "Hi, this is {name} from accounts. Reach me on {de_phone} or at {email}.",
+    "The webhook source address changed to {ipv6}; build {version}, release notes say {version_quad}.",
+    "Invoice address: {name}, {address}. VAT number on file.",
+    "Can Dr. [[person|Miriam Okonkwo]] get access? She works from {ip} at {address}.",
+]
+TEST_PLACE_TEMPLATES = [
+    "Deliver the hardware token to {address}, attention {name}.",
+    "Blocked IPs since {date}: {ip}, {ip} and {ipv6}. Agent {version_quad}.",
+    "Telefon {de_phone}, Büro: {address}. Viele Grüße, {name}",
+    "Our data centre egress is {ipv6}; fallback {ip}:{port}.",
+    "Please contact {name} ({de_phone}) about the contract for {address}.",
+    "Mr [[person|Tomasz Wiśniewski]] asked us to update the billing address to {address}.",
+]
+
+# Also issue 20: names with no title or cue around them (found, if at all, by the names gazetteer) and
+# phone numbers in international formats of many countries, with capitalised look-alikes that are not
+# people (products, places, plans). Appended with their own seeds; the test templates were written with
+# the dev ones, before any rule was run on them, and the test names come from TEST_FIRST/TEST_LAST.
+DEV_PEOPLE_TEMPLATES = [
+    "{name} called yesterday about invoice {invoice}; please call back on {intl_phone}.",
+    "I spoke with {name} and {name} from finance, they confirmed the refund for order {order}.",
+    "Forwarding a note from {name}: the Tokyo office number is {intl_phone}.",
+    "{name} will join the Google Meet from our New York office, or dial {intl_phone}.",
+    "Per {name}'s request, the Madrid team now uses {intl_phone}. Team plan, version {version}.",
+    "Our new admin, {name}, starts Monday. Her number is {intl_phone}.",
+    "Can you add {name} to the Halyard workspace? Backup contact {name}, {intl_phone}.",
+    "Ticket {ticket} was opened by {name} on {date}. Microsoft Teams alerts stopped after {version}.",
+]
+TEST_PEOPLE_TEMPLATES = [
+    "Yesterday {name} from our Singapore branch rang from {intl_phone} about the Business plan.",
+    "{name} and {name} both lost access after the {version} update.",
+    "Escalate to {name}; she is on {intl_phone} until {time} Central European Time.",
+    "The Slack integration was set up by {name}. Reach the Berlin office at {intl_phone}.",
+    "Hello, {name} here. The Warsaw number {intl_phone} is out of date, use {intl_phone}.",
+    "Please remove {name}'s seat and move her forms to {name}. Request {uuid}.",
+]
+
 
 def build(templates: list[str], seed: int, reps: int, prefix: str, first_template: int = 0) -> list[dict]:
-    gen = Gen(seed)
+    gen = Gen(seed, (TEST_FIRST, TEST_LAST) if prefix == "test" else (FIRST, LAST))
     rows = []
     for rep in range(reps):
         for t_no, template in enumerate(templates, start=first_template):
@@ -463,9 +565,15 @@ def build(templates: list[str], seed: int, reps: int, prefix: str, first_templat
 def split_rows(split: str) -> list[dict]:
     """Every row of one split ("dev" or "test"), in file order."""
     if split == "dev":
-        return build(DEV_TEMPLATES, 13, 6, "dev") + build(DEV_FORM_TEMPLATES, 113, 3, "dev", len(DEV_TEMPLATES))
+        return (build(DEV_TEMPLATES, 13, 6, "dev") + build(DEV_FORM_TEMPLATES, 113, 3, "dev", len(DEV_TEMPLATES))
+                + build(DEV_PLACE_TEMPLATES, 213, 5, "dev", len(DEV_TEMPLATES) + len(DEV_FORM_TEMPLATES))
+                + build(DEV_PEOPLE_TEMPLATES, 313, 5, "dev",
+                        len(DEV_TEMPLATES) + len(DEV_FORM_TEMPLATES) + len(DEV_PLACE_TEMPLATES)))
     if split == "test":
-        return build(TEST_TEMPLATES, 1313, 6, "test") + build(TEST_FORM_TEMPLATES, 13113, 2, "test", len(TEST_TEMPLATES))
+        return (build(TEST_TEMPLATES, 1313, 6, "test") + build(TEST_FORM_TEMPLATES, 13113, 2, "test", len(TEST_TEMPLATES))
+                + build(TEST_PLACE_TEMPLATES, 21313, 6, "test", len(TEST_TEMPLATES) + len(TEST_FORM_TEMPLATES))
+                + build(TEST_PEOPLE_TEMPLATES, 31313, 6, "test",
+                        len(TEST_TEMPLATES) + len(TEST_FORM_TEMPLATES) + len(TEST_PLACE_TEMPLATES)))
     raise ValueError(f"split must be 'dev' or 'test', got {split!r}")
 
 

@@ -11,7 +11,7 @@ all of them, invisible characters included.
 type           what is detected (``Entity.subtype`` in brackets)
 =============  ==========================================================================================
 email          ``local@domain.tld`` addresses, in any script (``müller@beispiel.de``) and in full-width forms
-phone          international numbers written with ``+`` and a country code (``intl``); North American
+phone          international numbers written with ``+`` or ``00`` and a country code (``intl``); North American
                numbers ``(415) 555-0132`` / ``415-555-0132`` / ``415.555.0132`` with valid area and exchange
                codes (``nanp``); domestic numbers that start with a trunk ``0`` and are written in groups,
                9–11 digits, e.g. UK ``020 7946 0958`` or French ``01 23 45 67 89`` (``domestic``); any
@@ -32,9 +32,15 @@ secret         API keys with a known shape: ``sk-…`` (OpenAI/Anthropic style),
                ``sk_live_…``/``rk_test_…`` (Stripe secret keys), ``xox[abprs]-…`` (Slack), ``AIza…`` (Google), JSON Web Tokens, PEM private-key blocks;
                and the *value* after ``api_key=``, ``secret:``, ``token=``, ``password=``, ``Bearer`` …
                when it is long and random enough (Shannon entropy; any value for passwords) (``assigned``)
+ip_address     IPv4 and IPv6 addresses (``ipv4``/``ipv6``); a dotted quad after "version"/"build" is a version
+address        street addresses with a house number, US/UK, German/Dutch and French/Spanish/Italian forms
+person         names after a title or a cue ("my name is", "holder", "Thanks,") (``titled``/``cued``), and
+               with ``names="gazetteer"`` (the default) capitalised runs that the 1990 US Census given-name
+               or surname lists know (``gazetteer``); no NER model
 =============  ==========================================================================================
 
-Not covered (say so when you rely on this): names, postal addresses, dates of birth, passport and
+The last three are in :mod:`labkit.enterprise.pii_person`. Not covered (say so when you rely on this):
+names with no title or cue that the Census lists do not know, addresses without a house number, dates of birth, passport and
 driving-licence numbers, national ids of other countries, phone numbers written without grouping or
 context, and secrets with no recognisable shape or key name (e.g. ``curl -u user:secret``). Known false
 positive: a ZIP+4 code that starts with 0 (``09126-8743``) reads as a domestic phone number. Those two
@@ -55,14 +61,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["TYPES", "Entity", "PiiScores", "RedactResult", "TypeScore", "detect", "evaluate", "iban_valid",
+from labkit.enterprise import pii_person
+
+__all__ = ["NAMES_PATHS", "TYPES", "Entity", "PiiScores", "RedactResult", "TypeScore", "detect", "evaluate", "iban_valid",
            "luhn_valid", "redact", "shannon_entropy"]
 
-TYPES = ("email", "phone", "card", "iban", "national_id", "secret")
+TYPES = ("email", "phone", "card", "iban", "national_id", "secret", "ip_address", "address", "person")
 
 # When two candidates overlap, the higher priority wins (then the longer span): a key containing
 # digits is a secret, not a phone number; an IBAN's digit groups are not a card.
-_PRIORITY = {"secret": 6, "email": 5, "iban": 4, "card": 3, "national_id": 2, "phone": 1}
+_PRIORITY = {"secret": 6, "email": 5, "iban": 4, "card": 3, "national_id": 2, "ip_address": 2, "address": 1.5,
+             "phone": 1, "person": 0}
 
 
 @dataclass(frozen=True)
@@ -184,8 +193,12 @@ _NINO_BAD_PREFIX = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 
 _SSN_SHAPE = re.compile(r"\d{3}([- ])\d{2}\1\d{4}")
 _PHONE_INTL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .\-]?\(?\d{1,5}\)?){1,6}(?![\w]|[.\-]\d)")
+# The same written with the international call prefix 00 instead of "+" (0049 30 1234567, 00 33 1 23 45 67 89):
+# the country code must be followed by a space, so that a bare run of digits starting 00 is not taken.
+_PHONE_00 = re.compile(r"(?<![\w+.\-/])00 ?[1-9]\d{0,2} (?:\(?\d{1,5}\)?[ .\-]?){1,6}(?<![ .\-])(?![\w]|[.\-/]\d)")
 _PHONE_NANP = re.compile(r"(?<![\w\-./+])(?:1[ .\-])?(?:\(([2-9]\d\d)\) ?|([2-9]\d\d)([ .\-]))([2-9]\d\d)[ .\-](\d{4})"
                          r"(?![\w]|[.\-/]\d)")
+_PHONE_SLASHED = re.compile(r"(?<![\w\-./+])0[1-9]\d{1,4} ?/ ?\d{3,9}(?:[ \-]\d{2,5})?(?![\w]|[.\-/]\d)")  # 030/1234567
 _PHONE_DOMESTIC = re.compile(r"(?<![\w\-./+])0[1-9]\d{0,3}(?:[ \-]\d{2,8}){1,4}(?![\w]|[.\-/]\d)")
 _PHONE_CONTEXT = re.compile(r"(?i)\b(?:phone|tel|telephone|mobile|cell|call(?: me)?(?: on| at)?|ring(?: me)?(?: on| at)?|whatsapp|sms|text me(?: on| at)?)"
                             r"\b[\s:.#]*(?:(?:number|no|is|on|at)\b[\s:.#]*){0,3}(\+?\d[\d \-]{5,18}\d)(?![\w]|[.\-]\d)")
@@ -295,11 +308,17 @@ def _phones(text: str) -> Iterable[Entity]:
         raw = m.group().rstrip(" .-(")
         if 8 <= _digits(raw) <= 15:
             yield Entity("phone", m.start(), m.start() + len(raw), raw, "intl")
+    for m in _PHONE_00.finditer(text):
+        if 10 <= _digits(m.group()) <= 17:
+            yield Entity("phone", m.start(), m.end(), m.group(), "intl")
     for m in _PHONE_NANP.finditer(text):
         yield Entity("phone", m.start(), m.end(), m.group(), "nanp")
     for m in _PHONE_DOMESTIC.finditer(text):
         # 3-2-4 groups are how SSNs are written, never phone numbers.
         if 9 <= _digits(m.group()) <= 11 and not _SSN_SHAPE.fullmatch(m.group()):
+            yield Entity("phone", m.start(), m.end(), m.group(), "domestic")
+    for m in _PHONE_SLASHED.finditer(text):
+        if 9 <= _digits(m.group()) <= 12:
             yield Entity("phone", m.start(), m.end(), m.group(), "domestic")
     for m in _PHONE_CONTEXT.finditer(text):
         raw = m.group(1)
@@ -321,8 +340,18 @@ def _secrets(text: str) -> Iterable[Entity]:
             yield Entity("secret", m.start("value"), m.end("value"), value, "bearer")
 
 
+def _spans(etype: str, finder: Callable[[str], Iterable[tuple[int, int, str]]]) -> Callable[[str], Iterable[Entity]]:
+    def find(text: str) -> Iterable[Entity]:
+        return (Entity(etype, a, b, text[a:b], sub) for a, b, sub in finder(text))
+    return find
+
+
 _FINDERS = {"email": _emails, "phone": _phones, "card": _cards, "iban": _ibans, "national_id": _national_ids,
-            "secret": _secrets}
+            "secret": _secrets, "ip_address": _spans("ip_address", pii_person.ip_addresses),
+            "address": _spans("address", pii_person.street_addresses),
+            "person": _spans("person", pii_person.person_names)}
+_RULE_FINDERS = {**_FINDERS, "person": _spans("person", lambda text: pii_person.person_names(text, gazetteer=False))}
+NAMES_PATHS = ("gazetteer", "rules")
 
 
 def _check_types(types: Iterable[str] | None) -> tuple[str, ...]:
@@ -355,9 +384,10 @@ def _normalised(text: str) -> tuple[str, list[int]]:
     return "".join(chars), origin
 
 
-def _resolve(text: str, wanted: tuple[str, ...]) -> list[Entity]:
+def _resolve(text: str, wanted: tuple[str, ...], names: str) -> list[Entity]:
     """Every rule's candidates in ``text``, overlaps resolved by priority then length, sorted by start."""
-    candidates = [e for t in wanted for e in _FINDERS[t](text) if e.end > e.start]
+    finders = _FINDERS if names == "gazetteer" else _RULE_FINDERS
+    candidates = [e for t in wanted for e in finders[t](text) if e.end > e.start]
     candidates.sort(key=lambda e: (-_PRIORITY[e.type], -(e.end - e.start), e.start))
     kept: list[Entity] = []
     for e in candidates:
@@ -366,12 +396,14 @@ def _resolve(text: str, wanted: tuple[str, ...]) -> list[Entity]:
     return sorted(kept, key=lambda e: e.start)
 
 
-def detect(text: str, types: Iterable[str] | None = None) -> list[Entity]:
+def detect(text: str, types: Iterable[str] | None = None, *, names: str = "gazetteer") -> list[Entity]:
     """Find personal data and secrets in ``text``.
 
     Args:
         text: any string.
         types: entity types to look for (see :data:`TYPES`); all of them by default.
+        names: how person names are found: ``"gazetteer"`` (titles, cues and the Census name lists,
+            see :mod:`labkit.enterprise.pii_person`) or ``"rules"`` (titles and cues only).
 
     Returns:
         Non-overlapping entities sorted by start offset, with offsets and text of ``text`` itself (a
@@ -381,25 +413,28 @@ def detect(text: str, types: Iterable[str] | None = None) -> list[Entity]:
 
     Raises:
         TypeError: ``text`` is not a string.
-        ValueError: an unknown entity type was asked for.
+        ValueError: an unknown entity type or names path was asked for.
     """
     if not isinstance(text, str):
         raise TypeError(f"detect() needs a str, got {type(text).__name__}; decode bytes first")
+    if names not in NAMES_PATHS:
+        raise ValueError(f"names must be one of {list(NAMES_PATHS)}, got {names!r}")
     wanted = _check_types(types)
     if not text:
         return []
     if text.isascii() or (unicodedata.is_normalized("NFKC", text) and _INVISIBLE.isdisjoint(text)):
-        return _resolve(text, wanted)
+        return _resolve(text, wanted, names)
     norm, origin = _normalised(text)
     found: list[Entity] = []
-    for e in _resolve(norm, wanted):
+    for e in _resolve(norm, wanted, names):
         start, end = origin[e.start], origin[e.end - 1] + 1
         if not found or start >= found[-1].end:  # two values made from one character: keep the first
             found.append(Entity(e.type, start, end, text[start:end], e.subtype))
     return found
 
 
-def redact(text: str, types: Iterable[str] | None = None, placeholder: str = "[{TYPE}]") -> RedactResult:
+def redact(text: str, types: Iterable[str] | None = None, placeholder: str = "[{TYPE}]", *,
+           names: str = "gazetteer") -> RedactResult:
     """Replace personal data and secrets in ``text`` with placeholders.
 
     Args:
@@ -407,6 +442,7 @@ def redact(text: str, types: Iterable[str] | None = None, placeholder: str = "[{
         types: entity types to redact; all of :data:`TYPES` by default.
         placeholder: format string for the replacement; ``{TYPE}`` is the upper-case type, ``{type}``
             the lower-case one and ``{n}`` a per-type counter (``"<{type}_{n}>"`` gives ``<email_1>``).
+        names: ``"gazetteer"`` or ``"rules"``, as in :func:`detect`.
 
     Returns:
         A :class:`RedactResult` with the redacted text and the entities (offsets into ``text``).
@@ -417,7 +453,7 @@ def redact(text: str, types: Iterable[str] | None = None, placeholder: str = "[{
     """
     if not isinstance(placeholder, str):
         raise TypeError("placeholder must be a format string such as '[{TYPE}]'")
-    entities = detect(text, types)
+    entities = detect(text, types, names=names)
     counters: Counter[str] = Counter()
     out: list[str] = []
     pos = 0
