@@ -210,7 +210,7 @@ def _fix_proven(week: Week, kind: str, fix_dir: Path, base: Baseline) -> tuple[b
     if len(before) >= 2 and len(after) >= 2:
         ci = bootstrap_ci(after)
         if ci.high < sum(before) / len(before):
-            return False, (f"fix not proven: the re-run's online eval ({ci.mean:.2f}, up to {ci.high:.2f}) "
+            return False, (f"fix not proven: the re-run's online eval ({ci.estimate:.2f}, up to {ci.high:.2f}) "
                            f"is still below day 1's ({sum(before) / len(before):.2f})")
     return True, "fix proven: signature gone from the re-run and its online eval is not below day 1's"
 

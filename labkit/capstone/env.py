@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import openai
-
 from opentelemetry import trace
 
 from labkit import data, llm, tracing
@@ -115,7 +114,7 @@ class Env:
         """Search the knowledge base (a ``rag.retrieve`` span with the index's size and ingest date)."""
         dropped = self._on("reingest-drop") and not self.config.reingest
         docs = len({d["doc_id"] for d in self.rag.documents})
-        with tracing.span("rag.retrieve", category="retrieval", **{
+        with tracing.span("rag.retrieve", category="retrieval", attributes={
                 "rag.k": k, "rag.index.documents": docs - len(self._dropped) if dropped else docs,
                 "rag.index.ingested_at": REINGESTED_AT if dropped else INGESTED_AT}) as s:
             hits = self.rag.index.search(question, k=k + (8 if dropped else 0), mode=self.rag.config.mode,

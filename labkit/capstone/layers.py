@@ -80,7 +80,7 @@ def _wrap_call(request: Request, wrapper: Callable[[Callable[..., Any], list[dic
 
 
 def _guard_span(layer: str, verdict: Any) -> None:
-    with tracing.span(f"guard.{layer}", category="guard", **{"guard.layer": layer}) as s:
+    with tracing.span(f"guard.{layer}", category="guard", attributes={"guard.layer": layer}) as s:
         s.set_attribute("guard.allowed", verdict.allowed)
         s.set_attribute("guard.action", verdict.action)
         if verdict.blocked_by:
@@ -188,7 +188,7 @@ def with_cost_cap(service: Service, *, daily_cap_usd: float, per_user_usd: float
 
         def capped(inner: Callable[..., Any], messages: list[dict[str, Any]], kw: dict[str, Any]) -> Any:
             estimate = request.env.quote(messages, kw.get("max_tokens") or max_tokens)
-            with tracing.span("budget.reserve", category="internal", **{
+            with tracing.span("budget.reserve", category="internal", attributes={
                     "budget.estimate_usd": estimate, "budget.daily_cap_usd": daily_cap_usd}) as s:
                 held = books.reserve(request.user, estimate, note=request.id)
                 try:
@@ -256,7 +256,7 @@ def with_tracing(service: Service) -> Service:
     """
 
     def answer(request: Request) -> Response:
-        with tracing.span("request", category="http", **{
+        with tracing.span("request", category="http", attributes={
                 "http.route": request.route, "labkit.request_id": request.id, "labkit.tenant": request.tenant,
                 "user.id": request.user, "labkit.day": request.day}) as root:
             try:

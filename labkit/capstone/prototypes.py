@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from labkit import tracing
-from labkit.capstone.layers import (Request, Response, Service, with_cost_cap, with_input_guard, with_online_eval,
-                                    with_output_guard, with_tracing)
+from labkit.capstone.layers import (
+    Request,
+    Response,
+    Service,
+    with_cost_cap,
+    with_input_guard,
+    with_online_eval,
+    with_output_guard,
+    with_tracing,
+)
 from labkit.rag import prompts
 
 
@@ -34,7 +43,7 @@ def bare_rag(*, k: int = 3, max_tokens: int = 48) -> Service:
         template = request.env.prompt_template()
         messages = prompts.messages(template, request.text, hits)
         sha = hashlib.sha256(f"{template.system}\n{template.user}".encode()).hexdigest()[:12]
-        with tracing.span("rag.generate", category="internal", **{"rag.prompt.version": template.version,
+        with tracing.span("rag.generate", category="internal", attributes={"rag.prompt.version": template.version,
                                                                   "rag.prompt.sha": sha}):
             reply = request.call(messages, max_tokens=max_tokens)
         return Response((reply.choices[0].message.content or "").strip(), context=prompts.format_context(hits))
@@ -88,7 +97,7 @@ def reference(prototype: Service | None = None, *, daily_cap_usd: float = 0.003,
     return with_tracing(service)
 
 
-SERVICES = {"bare": bare_rag, "reference": reference, "agent-bare": bare_agent,
+SERVICES: dict[str, Callable[[], Service]] = {"bare": bare_rag, "reference": reference, "agent-bare": bare_agent,
             "agent-reference": lambda: reference(bare_agent())}
 
 
