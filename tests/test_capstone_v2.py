@@ -1,0 +1,150 @@
+"""The assembled capstone (labkit.capstone.layers/env/week/check): sealed plan, trace-only layer checks,
+an oracle-free checker, the CLI. Tests marked ``server`` run real weeks through the model server."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from labkit.capstone import check as chk
+from labkit.capstone import plan
+from labkit.capstone.world import START
+
+T0 = int(START.timestamp() * 1e9)
+DAY_NS = 86_400 * 10**9
+
+
+def _span(trace: str, sid: str, name: str, start: float, end: float, parent: str | None = None, **attrs):
+    return {"trace_id": trace, "span_id": sid, "parent_id": parent, "name": name,
+            "start_ns": T0 + int(start * 1e9), "end_ns": T0 + int(end * 1e9), "attributes": attrs}
+
+
+def _week(traces: dict, ids: list[str], tmp_path: Path) -> chk.Week:
+    return chk.Week(tmp_path, {}, traces, ids, T0)
+
+
+def test_sealed_plan_round_trips_and_hides_kinds(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABKIT_CACHE", str(tmp_path / "state"))
+    import random
+
+    drawn = plan._draw(random.Random(3), agent=False, days=7)
+    sealed = plan._seal(drawn, "run-abc")
+    assert plan._unseal(sealed, "run-abc") == drawn
+    assert len({p.kind for p in drawn}) >= 2 and any(p.kind in plan.QUALITY for p in drawn)
+    for kind in plan.KINDS:  # nothing in the run dir matches a kind, plain or hashed
+        assert kind.encode().hex() not in sealed
+        assert hashlib.sha256(kind.encode()).hexdigest() not in sealed
+    assert not str(plan._key_path("run-abc")).startswith(str(tmp_path / "run"))
+
+
+def test_every_draw_plants_two_or_more_with_a_silent_regression():
+    import random
+
+    for seed in range(50):
+        for agent in (False, True):
+            drawn = plan._draw(random.Random(seed), agent=agent, days=7)
+            kinds = [p.kind for p in drawn]
+            assert len(set(kinds)) == len(kinds) >= 2
+            assert any(k in plan.QUALITY for k in kinds)
+            assert all(p.start_s >= plan.DAY_S for p in drawn)  # day 1 stays clean: it is the baseline
+    assert len(plan.KINDS) >= 6
+
+
+def test_bare_service_fails_naming_each_missing_layer(tmp_path):
+    traces = {f"t{i}": [_span(f"t{i}", "a", "rag.retrieve", i, i + 0.1),
+                        _span(f"t{i}", "b", "chat m", i + 0.2, i + 1, **{"gen_ai.operation.name": "chat"})]
+              for i in range(3)}
+    problems = chk.layer_problems(_week(traces, ["r-1", "r-2", "r-3"], tmp_path))
+    text = "\n".join(problems)
+    for layer in ("tracing:", "input guard:", "output guard:", "cost cap:"):
+        assert sum(p.startswith(layer) for p in problems) == 1, text
+
+
+def test_layered_trace_passes_the_layer_check(tmp_path):
+    spans = [_span("t1", "r", "request", 0, 5, **{"labkit.request_id": "r-1", "labkit.status": "answered"}),
+             _span("t1", "g", "guard.input", 0.1, 0.2, "r"),
+             _span("t1", "b", "budget.reserve", 0.3, 2, "r", **{"budget.cost_usd": 1e-6, "budget.daily_cap_usd": 1.0}),
+             _span("t1", "c", "chat m", 0.4, 1.9, "b", **{"gen_ai.operation.name": "chat"}),
+             _span("t1", "o", "guard.output", 2.1, 2.2, "r"),
+             _span("t1", "e", "evaluation support", 2.3, 2.3, "r", **{"gen_ai.evaluation.score.value": 0.8})]
+    assert chk.layer_problems(_week({"t1": spans}, ["r-1"], tmp_path)) == []
+
+
+def test_over_cap_day_is_named(tmp_path):
+    spans = [_span("t1", "b", "budget.reserve", 86_400 * 2 + 5, 86_400 * 2 + 6,
+                   **{"budget.cost_usd": 2.0, "budget.daily_cap_usd": 1.0})]
+    assert chk._over_cap(_week({"t1": spans}, [], tmp_path)) == [
+        "cost cap: day 3 spent $2.000000, over its daily cap $1.000000"]
+
+
+def test_claim_without_evidence_gets_the_same_reply_for_every_kind(tmp_path):
+    base = plan.Baseline(frozenset({"aaa"}), 100, 1e-9, frozenset())
+    week = _week({"t1": [_span("t1", "r", "request", 0, 1)]}, ["r-1"], tmp_path)
+    for kind in plan.KINDS:
+        v = chk.judge(week, {"bug": kind, "trace_ids": ["00000000dead"], "day": 2}, base)
+        assert not v.evidence and v.lines == [f"0 of 1 traces show it; the evidence needs {chk.EVIDENCE[kind]}"]
+
+
+def test_wrong_day_gets_no_direction(tmp_path):
+    base = plan.Baseline(frozenset({"aaa"}), 100, 1e-9, frozenset())
+    trace = [_span("t1abcdef9", "g", "rag.generate", 86_400 * 2.5, 86_400 * 2.5 + 1, **{"rag.prompt.sha": "bbb"})]
+    week = _week({"t1abcdef9": trace}, [], tmp_path)
+    right = chk.judge(week, {"bug": "prompt-template", "trace_ids": ["t1abcdef9"], "day": 3}, base)
+    early = chk.judge(week, {"bug": "prompt-template", "trace_ids": ["t1abcdef9"], "day": 1}, base)
+    late = chk.judge(week, {"bug": "prompt-template", "trace_ids": ["t1abcdef9"], "day": 6}, base)
+    assert right.day_ok and not early.day_ok and not late.day_ok
+    assert re.sub(r"day \d", "day N", early.lines[0]) == re.sub(r"day \d", "day N", late.lines[0])
+    assert "earlier" not in early.lines[0] and "later" not in late.lines[0]
+
+
+def test_bad_findings_file_is_one_line(tmp_path):
+    bad = tmp_path / "f.json"
+    bad.write_text(json.dumps({"findings": [{"bug": "gremlins", "trace_ids": ["12345678"], "day": 1}]}))
+    with pytest.raises(ValueError, match="bug must be one of"):
+        chk.read_findings(bad)
+
+
+def test_cli_kinds_lists_every_kind(capsys):
+    from labkit.cli import main
+
+    assert main(["capstone", "kinds"]) == 0
+    assert capsys.readouterr().out.split() == list(plan.KINDS)
+
+
+# ------------------------------------------------------------------ real weeks (model server)
+def _all_kinds(tmp_path: Path) -> Path:
+    p = tmp_path / "claims.json"
+    p.write_text(json.dumps({"findings": [{"bug": k, "trace_ids": ["0000000000000000"], "day": 2}
+                                          for k in plan.KINDS]}))
+    return p
+
+
+@pytest.mark.server
+def test_real_weeks_oracle_free_bare_fails_reference_found_and_fixed(tmp_path):
+    from capstone_finder import find
+
+    from labkit.capstone import env, prototypes, week
+
+    ref = week.run_week(prototypes.reference(), seed=4, days=3, scale=0.3, out=tmp_path / "ref")
+    other = week.run_week(prototypes.reference(), seed=11, days=3, scale=0.3, out=tmp_path / "other")
+    claims = chk.read_findings(_all_kinds(tmp_path))
+    texts = [chk.check(claims, d).text() for d in (ref.dir, other.dir)]
+    assert texts[0] == texts[1]  # oracle-free: no run path in the text, and the same words
+
+    bare = week.run_week(prototypes.bare_rag(), seed=4, days=3, scale=0.3, out=tmp_path / "bare")
+    problems = chk.layer_problems(chk.load_week(bare.dir))
+    assert [p.split(":")[0] for p in problems][:4] == ["tracing", "input guard", "output guard", "cost cap"]
+
+    findings = find(ref.dir)
+    fix_env = env.EnvConfig(prompt_version="v1-grounded", reingest=True, max_retries=2, retry_backoff_s=0.5)
+    fixed = week.run_week(prototypes.reference(), out=tmp_path / "fix", replay=ref.dir, config=fix_env,
+                          only_days=[min(f["day"] for f in findings)])
+    for f in findings:
+        if f["bug"] != "price-change":  # a price rise is fixed by a budget, not a replay
+            f["fix_run"] = str(fixed.dir)
+    result = chk.check(findings, ref.dir)
+    assert result.passed, result.text()
