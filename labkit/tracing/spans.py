@@ -23,7 +23,7 @@ _STANDARD_KEYWORDS = {"user": genai.USER, "session": genai.SESSION}
 
 
 # Release attributes every span started inside ``versions(...)`` carries (prompt and model version).
-_VERSIONS: ContextVar[dict[str, str]] = ContextVar("labkit_tracing_versions", default={})
+_VERSIONS: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("labkit_tracing_versions", default=())
 
 
 @contextmanager
@@ -47,7 +47,7 @@ def versions(prompt: str | None = None, model: str | None = None) -> Iterator[di
             if not isinstance(value, str) or not value:
                 raise ValueError(f"versions() takes non-empty strings, got {key}={value!r}")
             attrs[key] = value
-    token = _VERSIONS.set(attrs)
+    token = _VERSIONS.set(tuple(attrs.items()))
     try:
         yield attrs
     finally:
@@ -155,7 +155,7 @@ class SpanMethods:
         else:
             ctx = trace.set_span_in_context(parent)
         # Keyword attributes are namespaced (route="/ask" -> labkit.route); dotted names go in `attributes`.
-        merged = {**_VERSIONS.get(), **(clean_attributes(attributes) if attributes else {})}
+        merged = {**dict(_VERSIONS.get()), **(clean_attributes(attributes) if attributes else {})}
         if attrs:
             merged.update(clean_attributes({_keyword_attribute(k): v for k, v in attrs.items()}))
         merged.setdefault(genai.SPAN_KIND, genai.span_kind(category))
