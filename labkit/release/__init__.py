@@ -27,8 +27,8 @@ from labkit.release.rollout import (
     run_release,
     ship_at_once,
 )
-from labkit.release.slo import BUCKET_HOURS, PAGE_RULES, SLO, Alert, BurnRule, EventCounts, burn_rate, check
 from labkit.release.scenario import CANARY, LAUNCH_DAY, REGRESSED, STABLE, WeekResult, release_week, week
+from labkit.release.slo import BUCKET_HOURS, PAGE_RULES, SLO, Alert, BurnRule, EventCounts, burn_rate, check
 
 __all__ = [
     "BUCKET_HOURS", "CANARY", "LATENCY_THRESHOLD_S", "LAUNCH_DAY", "PAGE_RULES", "REGRESSED", "SLO", "SLOS", "STABLE",
