@@ -84,8 +84,13 @@ def test_the_slow_rule_and_the_minimum_events_of_the_short_window() -> None:
     alert = check(slo, c, 6.0)
     assert alert is not None and alert.rule == release.PAGE_RULES[1].label
     sparse = EventCounts(hours=8)
-    sparse.add(5.9, good=False)  # one bad event: burns 33, but one event is not evidence
-    assert check(slo, sparse, 6.0, rules=(BurnRule(6.0, 0.5, 6.0, min_events=5),)) is None
+    for k in range(5):  # five events in the last half hour, one bad: burns 6.7 on both windows
+        sparse.add(5.6 + k / 20, good=k != 0)
+    assert check(slo, sparse, 6.0, rules=(BurnRule(6.0, 0.5, 6.0, min_events=6),)) is None  # too few (short)
+    # 1 / (0.03 x 6) = 5.6: with 5 events in the long window one bad event alone would page, so it may not
+    assert check(slo, sparse, 6.0, rules=(BurnRule(6.0, 0.5, 6.0, min_events=1),)) is None
+    sparse.add(1.0, good=True)  # a sixth event, earlier in the long window: now 1 in 6 (burn 5.6 < 6)...
+    sparse.add(1.1, good=False)  # ...and a second bad one: 2 in 7 burns 9.5 on 6 h, 1 in 5 burns 6.7 on 30 min
     assert check(slo, sparse, 6.0, rules=(BurnRule(6.0, 0.5, 6.0, min_events=1),)) is not None
 
 
@@ -95,7 +100,8 @@ def test_an_availability_regression_in_the_canary_is_rolled_back_and_exposure_st
     run = run_release(_traffic(), stable, broken, plan=dataclasses.replace(PLAN, shadow_hours=0.0), onset_hours=24.0)
     assert run.alert is not None and run.alert.slo == "availability" and run.stage_at_alert == "canary"
     assert run.trigger == "slo" and run.rollback_hours == pytest.approx(run.alert.hours + 5 / 60)
-    assert run.hours_to_alert is not None and run.hours_to_alert < 1.0
+    # 18 canary requests an hour: the 6 h window needs 34 events (1 / (0.005 x 6)) before it may page
+    assert run.hours_to_alert is not None and run.hours_to_alert < 2.0
     assert run.exposed_share < 0.15  # only canary users, and only until the rollback
 
 

@@ -8,9 +8,10 @@ divided by the budget. A burn rate of 1 spends exactly the budget over the SLO p
 An alert rule pages when the burn rate is at or above its threshold over a *long* window (the
 problem is big enough to matter) *and* over a *short* one (it is still happening, so the alert
 stops soon after a fix). The two page rules of the SRE workbook are kept here as
-:data:`PAGE_RULES`: 14.4 over 1 h and 5 min, 6 over 6 h and 30 min. A short window with only a
-handful of events says little (one failure in three requests is a burn of 67 at 99.5 %), so a rule
-also needs ``min_events`` in its short window.
+:data:`PAGE_RULES`: 14.4 over 1 h and 5 min, 6 over 6 h and 30 min. At low traffic (a night, a 5 %
+canary) a window with a handful of events says little: one failure in 17 requests is a burn of 12 at
+99.5 %. So a rule also needs ``min_events`` in its short window, and its long window must hold enough
+events that a single bad one cannot reach the threshold by itself (more than ``1 / (budget x threshold)``).
 
     >>> counts = EventCounts(hours=24)
     >>> counts.add(10.2, good=False)
@@ -155,8 +156,11 @@ def check(slo: SLO, counts: EventCounts, end_hours: float, *,
         bad_s, total_s = counts.window(end_hours, rule.short_hours)
         if total_s < rule.min_events:
             continue
+        bad_l, total_l = counts.window(end_hours, rule.long_hours)
+        if total_l <= 1 / (slo.budget * rule.threshold):  # one bad event alone would page: not evidence
+            continue
         short = burn_rate(bad_s, total_s, slo.objective)
-        long = burn_rate(*counts.window(end_hours, rule.long_hours), slo.objective)
+        long = burn_rate(bad_l, total_l, slo.objective)
         if short >= rule.threshold and long >= rule.threshold:
             return Alert(slo.name, rule.label, end_hours,
                          {f"burn {_fmt(rule.long_hours)}": round(long, 2), f"burn {_fmt(rule.short_hours)}": round(short, 2)})
