@@ -19,7 +19,7 @@ notebook also imports ``exercises``)::
     06 guardrails                 guardrails, data, rag, llm
     07 hallucination mitigation   grounding (claims, combine, evaluate, judge, mitigate, plots),
                                   rag (prompts), data, llm
-    08 observability and tracing  tracing, agent, rag (service), cli, data, llm
+    08 observability and tracing  tracing, agent, release, rag (service), cli, data, llm
     capstone                      capstone (bugs, grade, report, world), tracing, llm
     demos                         perf.CostLatencyDemo, drift.DriftDemo, grounding.GroundingDemo,
                                   guardrails.GuardrailsDemo, evals.JudgeDemo, tracing.TraceDemo

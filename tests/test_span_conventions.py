@@ -164,3 +164,23 @@ def test_the_collector_config_tail_samples_like_the_in_process_sampler() -> None
     assert policies["status_code"]["status_code"]["status_codes"] == ["ERROR"]
     default_rate = inspect.signature(tracing.setup).parameters["sample_rate"].default
     assert policies["probabilistic"]["probabilistic"]["sampling_percentage"] == 100 * default_rate
+
+
+def test_spans_inside_versions_carry_the_prompt_and_model_version(tmp_path: Path) -> None:
+    memory = InMemorySpanExporter()
+    t = tracing.setup(tmp_path / "v.sqlite", sample_rate=1.0, instrument_llm=False, exporters=[memory])
+    with tracing.span("outside"):
+        with tracing.versions(prompt="v2-terse", model="m-1"):
+            with tracing.span("step"):
+                t.record_llm_call(_record())
+            with tracing.versions(prompt="v3"):  # nested: overrides the prompt, keeps the model
+                with tracing.span("inner"):
+                    pass
+    t.flush()
+    spans = {s.name: s.attributes for s in memory.get_finished_spans()}
+    release = {name: (a.get("labkit.prompt.version"), a.get("labkit.model.version")) for name, a in spans.items()}
+    assert release == {"outside": (None, None), "step": ("v2-terse", "m-1"),
+                       "chat smollm2-135m-instruct": ("v2-terse", "m-1"), "inner": ("v3", "m-1")}
+    with pytest.raises(ValueError, match="non-empty"):
+        with tracing.versions(prompt=""):
+            pass

@@ -139,6 +139,11 @@ def test_traced_rag_service_joins_the_client_trace(t, tmp_path: Path) -> None:
     assert "gen_ai.request.model" not in answer.attributes and answer.attributes["openinference.span.kind"] == "CHAIN"
     assert chat.attributes["openinference.span.kind"] == "LLM"
     assert retrieve.attributes["openinference.span.kind"] == "RETRIEVER"
+    # every span the app emits names its release: the prompt version and the model it asked for
+    for s in (answer, retrieve, chat):
+        assert s.attributes["labkit.prompt.version"] == "v1-grounded", s.name
+        assert s.attributes["labkit.model.version"] == chat.attributes["gen_ai.request.model"], s.name
+    assert "labkit.prompt.version" not in server.attributes  # the service's own span is outside the app
     # the model call dominates the request, retrieval is a small part
     assert chat.duration_ms > retrieve.duration_ms
 

@@ -21,7 +21,9 @@ What you get:
   :func:`cache_span`; :func:`instrument_rag` for the reference RAG app; :func:`instrument_fastapi`
   for a service, continuing the caller's trace from its W3C ``traceparent`` header
   (:func:`headers` makes that header for an outgoing call). ``span(..., user=..., session=...)``
-  sets ``user.id`` and ``session.id``.
+  sets ``user.id`` and ``session.id``. Inside ``with tracing.versions(prompt=..., model=...)`` every span
+  carries ``labkit.prompt.version`` and ``labkit.model.version`` (the RAG app sets both on all its spans),
+  so any metric splits by release.
 * **Span kinds trace UIs read**: every span has an ``openinference.span.kind``: LLM (model calls; EMBEDDING
   for embeddings), RETRIEVER, TOOL, GUARDRAIL, EVALUATOR (online eval scores,
   ``labkit.evals.online.attach_score``) or CHAIN (requests, wrappers, cache lookups). Token usage
@@ -70,6 +72,7 @@ from labkit.tracing.core import (
     tool_span,
     trace_id_of,
     traced,
+    versions,
 )
 from labkit.tracing.demo import TraceDemo
 from labkit.tracing.faults import FlakyProxy
@@ -84,5 +87,5 @@ __all__ = [
     "SpanStore", "TailSampler", "TraceDemo", "TraceMiddleware", "TraceSummary", "Tracing", "TracingStats", "VirtualClock", "active", "cache_span",
     "current", "dashboard", "default_store_path", "extract", "guard_span", "headers", "instrument_fastapi",
     "instrument_rag", "setup", "shutdown", "span", "span_table", "text_waterfall", "tool_span", "trace_id_of",
-    "trace_ratio", "trace_table", "traced", "traced_client", "waterfall",
+    "trace_ratio", "trace_table", "traced", "traced_client", "versions", "waterfall",
 ]

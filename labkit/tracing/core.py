@@ -37,13 +37,13 @@ from labkit import clock as labkit_clock
 from labkit.tracing.clock import Clock, VirtualClock
 from labkit.tracing.llm_spans import LLMCallSpans
 from labkit.tracing.sampling import ExportPipeline, Redactor, SamplingStats, TailSampler
-from labkit.tracing.spans import CATEGORIES, ActiveSpan, clean_attributes, extract, headers, trace_id_of
+from labkit.tracing.spans import CATEGORIES, ActiveSpan, clean_attributes, extract, headers, trace_id_of, versions
 from labkit.tracing.store import SpanStore, SQLiteSpanExporter
 
 # Re-exported: labkit.tracing and its instrumentation import these from here.
 __all__ = ["CATEGORIES", "ActiveSpan", "Clock", "Tracing", "TracingStats", "VirtualClock", "active", "as_text_redactor",
            "cache_span", "clean_attributes", "current", "extract", "guard_span", "headers", "setup", "shutdown", "span",
-           "tool_span", "trace_id_of", "traced"]
+           "tool_span", "trace_id_of", "traced", "versions"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

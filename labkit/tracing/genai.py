@@ -16,6 +16,7 @@ CLIENT, and carries:
 | ``labkit.cost_usd`` | tokens x the registry's prices |
 | ``openinference.span.kind`` | ``LLM`` (``EMBEDDING`` for embeddings), so Phoenix and other OpenInference UIs type the span |
 | ``gen_ai.input.messages``, ``gen_ai.output.messages`` | only with ``capture_content=True`` |
+| ``labkit.prompt.version``, ``labkit.model.version`` | inside ``tracing.versions(...)`` (the RAG app sets them on every span it emits) |
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ OUTPUT_MESSAGES = "gen_ai.output.messages"
 COST = "labkit.cost_usd"
 CATEGORY = "labkit.category"
 SPAN_KIND = "openinference.span.kind"
+PROMPT_VERSION = "labkit.prompt.version"  # which prompt template answered (a release's identity, with the model)
+MODEL_VERSION = "labkit.model.version"  # the model the app asked for; on non-LLM spans too, unlike gen_ai.request.model
 USER = "user.id"
 SESSION = "session.id"
 

@@ -22,7 +22,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from labkit import llm
 from labkit.llm.transport import RecordingTransport
-from labkit.tracing import core
+from labkit.tracing import core, spans
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -37,8 +37,21 @@ def _tracer(bound: core.Tracing | None) -> core.Tracing | None:
     return bound if bound is not None else core.current()
 
 
+def _model_version(cfg: Any) -> str | None:
+    """The model a RAG config asks for (its own, or the backend's chat model); None when unknown."""
+    if getattr(cfg, "model", None):
+        return str(cfg.model)
+    try:
+        return llm.model_for("chat")
+    except Exception:  # noqa: BLE001 - no endpoint reachable: the spans just go without a model version
+        return None
+
+
 def instrument_rag(app: Any, tracing: core.Tracing | None = None) -> Any:
     """Trace a RAG app's retrieval and answers: spans ``rag.answer`` > ``rag.retrieve`` and the LLM call.
+
+    Every one of these spans carries ``labkit.prompt.version`` and ``labkit.model.version`` (see
+    :func:`labkit.tracing.versions`), so latency, errors and eval scores split by release.
 
     ``rag.answer`` is a CHAIN span with the answer's own ``rag.*`` attributes (model, tokens, citations);
     token usage in ``gen_ai.usage.*`` lives only on the model-call span under it.
@@ -64,7 +77,8 @@ def instrument_rag(app: Any, tracing: core.Tracing | None = None) -> Any:
             return retrieve(question, tenant)
         cfg = app.config
         index = getattr(app, "index", None)
-        with t.span("rag.retrieve", category="retrieval", attributes={
+        release = spans.versions(prompt=cfg.prompt_version, model=_model_version(cfg))
+        with release, t.span("rag.retrieve", category="retrieval", attributes={
             "gen_ai.data_source.id": getattr(index, "fingerprint", None), "rag.k": cfg.k, "rag.mode": cfg.mode,
             "rag.tenant": tenant, "gen_ai.retrieval.query.text": question if t.capture_content else None,
         }) as s:
@@ -80,7 +94,8 @@ def instrument_rag(app: Any, tracing: core.Tracing | None = None) -> Any:
         if t is None:
             return answer(question, tenant, **create_kwargs)
         cfg = app.config
-        with t.span("rag.answer", category="internal", attributes={
+        release = spans.versions(prompt=cfg.prompt_version, model=_model_version(cfg))
+        with release, t.span("rag.answer", category="internal", attributes={
             "rag.prompt_version": cfg.prompt_version, "rag.k": cfg.k, "rag.max_tokens": cfg.max_tokens,
             "rag.tenant": tenant, "rag.question_chars": len(question) if isinstance(question, str) else None,
         }) as s:

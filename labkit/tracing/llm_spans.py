@@ -18,7 +18,7 @@ from opentelemetry.trace import Span, SpanContext, SpanKind, Status, StatusCode
 from labkit import llm
 from labkit.llm.ledger import CallRecord
 from labkit.tracing import genai
-from labkit.tracing.spans import PROPAGATOR, SpanMethods, clean_attributes
+from labkit.tracing.spans import PROPAGATOR, SpanMethods, clean_attributes, version_attributes
 
 _MAX_PENDING = 10_000
 
@@ -95,7 +95,7 @@ class LLMCallSpans(SpanMethods):
             body = parsed if isinstance(parsed, dict) else {}
             parent_ctx = otel_context.get_current()
             parent = trace.get_current_span(parent_ctx).get_span_context()
-            attrs = genai.request_attributes(body, operation, llm.backend())
+            attrs = {**version_attributes(), **genai.request_attributes(body, operation, llm.backend())}
             attrs["server.address"] = request.url.host
             if request.url.port:
                 attrs["server.port"] = request.url.port

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -19,6 +20,43 @@ CATEGORIES = ("internal", "http", "llm", "retrieval", "tool", "guard", "cache", 
 PROPAGATOR = TraceContextTextMapPropagator()
 # Keyword attributes with a standard name (OpenInference and OTel ``user.id``); the rest go under ``labkit.``.
 _STANDARD_KEYWORDS = {"user": genai.USER, "session": genai.SESSION}
+
+
+# Release attributes every span started inside ``versions(...)`` carries (prompt and model version).
+_VERSIONS: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("labkit_tracing_versions", default=())
+
+
+@contextmanager
+def versions(prompt: str | None = None, model: str | None = None) -> Iterator[dict[str, str]]:
+    """Every span started inside this block carries the prompt and model version of what answered.
+
+    Spans made with :meth:`SpanMethods.start_span` (and so ``span``, ``record_span``) and the LLM spans of
+    calls made inside get ``labkit.prompt.version`` and ``labkit.model.version``, so a query can split any
+    metric by release. Nested blocks override the outer one's values; None leaves a value as it was.
+
+    Args:
+        prompt: the prompt version (e.g. ``"v1-grounded"``).
+        model: the model version the app asked for (e.g. ``"smollm2-135m-instruct"``).
+
+    Returns:
+        A context manager yielding the attributes in force.
+    """
+    attrs = dict(_VERSIONS.get())
+    for key, value in ((genai.PROMPT_VERSION, prompt), (genai.MODEL_VERSION, model)):
+        if value is not None:
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"versions() takes non-empty strings, got {key}={value!r}")
+            attrs[key] = value
+    token = _VERSIONS.set(tuple(attrs.items()))
+    try:
+        yield attrs
+    finally:
+        _VERSIONS.reset(token)
+
+
+def version_attributes() -> dict[str, str]:
+    """The release attributes in force here (empty outside :func:`versions`)."""
+    return dict(_VERSIONS.get())
 
 
 def _keyword_attribute(name: str) -> str:
@@ -117,7 +155,7 @@ class SpanMethods:
         else:
             ctx = trace.set_span_in_context(parent)
         # Keyword attributes are namespaced (route="/ask" -> labkit.route); dotted names go in `attributes`.
-        merged = clean_attributes(attributes) if attributes else {}
+        merged = {**dict(_VERSIONS.get()), **(clean_attributes(attributes) if attributes else {})}
         if attrs:
             merged.update(clean_attributes({_keyword_attribute(k): v for k, v in attrs.items()}))
         merged.setdefault(genai.SPAN_KIND, genai.span_kind(category))

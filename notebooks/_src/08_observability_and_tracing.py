@@ -26,7 +26,7 @@ import pandas as pd
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from labkit import agent, data, llm, tracing
+from labkit import agent, data, llm, release, tracing
 from labkit.cli import main as labkit_cli
 from labkit.exercises import get as exercise
 from labkit.exercises import nb08
@@ -42,7 +42,7 @@ from labkit.rag.service import ServiceThread, create_app
 # | field | why | where it lives here |
 # |---|---|---|
 # | trace id | joins the client, the service, the model call and the user's bug report | every span; `x-trace-id` response header |
-# | route, tenant, prompt version, model | slice every number by what changed | `http.route`, `labkit.tenant`, `rag.prompt_version`, `gen_ai.request.model` |
+# | route, tenant, prompt version, model | slice every number by what changed (a release is a prompt version and a model version) | `http.route`, `labkit.tenant`, `labkit.prompt.version` and `labkit.model.version` on every span of the app (`tracing.versions`), `gen_ai.request.model` |
 # | user, session | one person's requests, one conversation | `user.id`, `session.id` (`tracing.span(..., user=, session=)`) |
 # | what kind of step | a trace UI types each span: model call, retrieval, tool, guard, eval | `openinference.span.kind` |
 # | tokens in / out, cost | the bill, per request and per feature | `gen_ai.usage.input_tokens` / `output_tokens`, `labkit.cost_usd` |
@@ -133,6 +133,8 @@ print(names)
 assert all(len({s.trace_id for s in t.store.trace(tid)}) == 1 for tid in trace_ids)
 assert {"client.ask", "POST /v1/chat/completions", "rag.answer", "rag.retrieve"} <= set(names)
 assert sum(s.category == "llm" for s in first) == 1, "one model call per request"
+app_spans = [s for s in first if s.name.startswith("rag.") or s.category == "llm"]
+assert {s.attributes.get("labkit.prompt.version") for s in app_spans} == {rag.config.prompt_version}
 
 # %% [markdown]
 # ## 3. Reading a trace
@@ -501,6 +503,65 @@ runaway_root = next(s for s in ta.store.spans(trace_id=runaway.trace_id) if s.pa
 print(runaway.stopped.message)
 assert runaway.stopped.reason == "step_limit" and runaway_root.attributes["labkit.agent.stopped_by"] == "step_limit"
 ta.shutdown()
+
+# %% [markdown]
+# ## 11. Shipping a change safely: shadow, canary, burn-rate alerts
+#
+# Every span of the app names its release (`labkit.prompt.version`, `labkit.model.version`, §2), so any
+# number splits by release. Shipping a new one then goes in stages: **shadow** (it answers real requests,
+# is scored, nobody sees its answers), **canary** (it serves a few users, sticky per user), **full**.
+# Three SLOs watch the candidate: availability, p95 latency (95 % of requests under 3 s) and groundedness
+# (judged answers). An SLO pages on its **burn rate**, the bad share divided by the error budget, over a
+# long *and* a short window (the SRE workbook's rules: 14.4 over 1 h and 5 min, 6 over 6 h and 30 min): the
+# long one says the problem is big, the short one that it is still happening. During shadow and canary
+# an online eval also compares the candidate's judged groundedness with the stable release's over the
+# same hours. Any breach rolls the candidate back automatically.
+#
+# **This is a simulation** (`labkit.release`): request times and users come from the simulated week of
+# notebook 02; what each release does with a request is drawn from its parameters, printed below. The
+# planted regression: prompt `v3-helpful`, released Thursday 06:00, answers launch questions (from noon,
+# the onset) without sources where `v1-grounded` abstains. The same week ships it twice: through shadow
+# and a 5 % canary, and to everyone at once with the same alerts and the same automatic rollback.
+
+# %%
+print(pd.DataFrame([{"SLO": s.name, "objective": s.objective, "good event": s.good} for s in release.SLOS]))
+print("page rules:", "; ".join(rule.label for rule in release.PAGE_RULES))
+week = release.release_week(seed=0)
+p = week.canary.params
+print(f"SIMULATION: {week.traffic_params['days']} days, scale "
+      f"{week.traffic_params['scale']}, {week.canary.users_active} active users, events {week.traffic_params['events']}")
+print("plan:", p["plan"], "\ncandidate:", p["candidate"], "\nonset (hours):", p["onset_hours"])
+comparison = week.table()
+comparison
+
+# %%
+canary_run, at_once_run = week.canary, week.at_once
+assert canary_run.alert is not None and canary_run.stage_at_alert == "canary"
+assert canary_run.hours_to_alert is not None and canary_run.hours_to_alert <= 6, "alert within 6 simulated hours"
+assert canary_run.exposed_share < 0.10, "under 10 % of users saw the regressed release"
+assert at_once_run.alert is not None and at_once_run.exposed_share > 3 * canary_run.exposed_share
+assert (canary_run.trigger, at_once_run.trigger) == ("online_eval", "slo")
+ratio = at_once_run.ungrounded_served / max(canary_run.ungrounded_served, 1)
+print(f"with the canary: alert {canary_run.hours_to_alert:.1f} h after the onset ({canary_run.trigger}), "
+      f"{canary_run.exposed_share:.1%} of users exposed, {canary_run.ungrounded_served} made-up answers served")
+print(f"without: alert {at_once_run.hours_to_alert:.1f} h ({at_once_run.trigger}), {at_once_run.exposed_share:.1%} "
+      f"of users exposed, {at_once_run.ungrounded_served} made-up answers ({ratio:.0f}x as many)")
+
+# %% [markdown]
+# Compare the two rows. The largest difference is who met the regression before the rollback: with the
+# canary, only the canary's users. In the canary arm the online eval paged first, because it compares the
+# candidate with the stable release on the *same* hours; shipped to everyone, no control is left to
+# compare with, and only the absolute SLO can page (its 6-hour window must fill with bad answers first).
+# Shadow saw nothing: the regression needs the launch's questions, which came after shadow ended. A 5 %
+# slice also has few judged answers per window, which is why the canary judges all of its answers.
+#
+# **Is the alert about the regression?** The control: the same week, a candidate that behaves like the
+# stable release (`v2-reworded`). The launch still happens; nothing should page.
+
+# %%
+control = release.release_week(seed=0, candidate=release.Variant("v2-reworded"))
+print({arm: run.alert for arm, run in (("canary", control.canary), ("no canary", control.at_once))})
+assert control.canary.alert is None and control.at_once.alert is None, "no regression: no alert"
 
 # %% [markdown]
 # ## The ledger of this notebook
