@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from labkit import cache, data
+from labkit.guardrails.evaluate import wilson
 from labkit.perf import percentile
 
 N_ENTRIES = 10_000
@@ -120,13 +121,6 @@ def thresholds() -> dict:
     unguarded = test.at(chosen.threshold, guarded=False)
     grid = [round(x, 2) for x in np.arange(0.40, 0.96, 0.02)]
     about = {r["id"]: r.get("about", "") for r in data.records("cache_pairs", "test")}
-    by_kind: dict[str, dict[str, float]] = {}
-    # hit_rate of a near-miss kind is its false-hit rate; "paraphrase/action" and "paraphrase/system"
-    # are the paraphrases written with the opposite-action and named-system words (issue 20)
-    for kind in sorted({r.kind for r in at_test.results} | {f"paraphrase/{a}" for a in about.values() if a}):
-        rs = [r for r in at_test.results
-              if r.kind == kind or (kind.startswith("paraphrase/") and f"paraphrase/{about[r.id]}" == kind)]
-        by_kind[kind] = {"pairs": len(rs), "hit_rate": round(sum(r.hit for r in rs) / len(rs), 3)}
     return {
         "rule": "best dev hit rate with dev false-hit rate < 1 %, guard on",
         "chosen_threshold": chosen.threshold, "default_threshold_in_code": cache.DEFAULT_THRESHOLD,
@@ -136,11 +130,38 @@ def thresholds() -> dict:
                  "false_hits": [r.id for r in at_test.results if r.hit and not r.should_hit]},
         "test_without_guard": {"hit_rate": round(unguarded.hit_rate, 3),
                                "false_hit_rate": round(unguarded.false_hit_rate, 3)},
-        "test_by_kind": by_kind,
+        "test_by_kind": _by_kind(at_test.results, about),
+        "test_by_group": _by_group(at_test.results, about),
         "curve_dev": [{"threshold": p.threshold, "guarded": g, "hit_rate": round(p.hit_rate, 3),
                        "false_hit_rate": round(p.false_hit_rate, 3)}
                       for g in (True, False) for p in dev.curve(grid, guarded=g)],
     }
+
+
+def _hits(rs: list) -> dict:
+    """Pairs, hits and hit rate with a 95 % Wilson interval (for a near-miss kind, hits are false hits)."""
+    k = sum(r.hit for r in rs)
+    low, high = wilson(k, len(rs))
+    return {"pairs": len(rs), "hits": k, "hit_rate": round(k / max(1, len(rs)), 3),
+            "ci95": [round(low, 3), round(high, 3)]}
+
+
+def _by_kind(results: list, about: dict[str, str]) -> dict[str, dict]:
+    """Per labelled kind; "paraphrase/action" and "paraphrase/system" are the paraphrases written with the
+    opposite-action and named-system words (issue 20), also counted in "paraphrase"."""
+    kinds = sorted({r.kind for r in results} | {f"paraphrase/{a}" for a in about.values() if a})
+    return {kind: _hits([r for r in results if r.kind == kind
+                         or (r.kind == "paraphrase" and f"paraphrase/{about.get(r.id, '')}" == kind)])
+            for kind in kinds}
+
+
+def _by_group(results: list, about: dict[str, str]) -> dict[str, dict]:
+    """The kinds issue 20 reports: opposite actions, named systems, every other near miss, paraphrases."""
+    named = ("opposite_action", "named_system")
+    return {"opposite_action (false hits)": _hits([r for r in results if r.kind == "opposite_action"]),
+            "named_system (false hits)": _hits([r for r in results if r.kind == "named_system"]),
+            "other near misses (false hits)": _hits([r for r in results if not r.should_hit and r.kind not in named]),
+            "paraphrases (hits)": _hits([r for r in results if r.should_hit])}
 
 
 def run() -> dict:

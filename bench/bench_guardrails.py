@@ -87,6 +87,26 @@ def _prompt_guardrail_baseline(rows: list[dict[str, Any]], kinds: tuple[str, ...
             "note": "third-party model with unpublished training data; may have seen these public sets"}
 
 
+def _fp_by_category(report: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """False positives per benign category (chatterbot topics together, each written-* kind, golden)."""
+    groups: dict[str, set[str]] = {}
+    for r in rows:
+        if r["label"] == "benign":
+            groups.setdefault(r["group"], set()).add(r["kind"])
+    return {g: _rate(report.false_positives(kinds=tuple(sorted(k)))) for g, k in sorted(groups.items())}
+
+
+def _by_family(report: Any, kinds: tuple[str, ...]) -> dict[str, Any]:
+    """Detection per attack family (template, source set or obfuscation) of the jailbreak set."""
+    from labkit.guardrails import Rate
+
+    caught: dict[str, list[int]] = {}
+    for r in report.rows:
+        if r["label"] == "attack" and r["kind"] in kinds:
+            caught.setdefault(f"{r['kind']}/{r.get('family')}", []).append(int(not r["result"].allowed))
+    return {f: _rate(Rate(sum(v), len(v))) for f, v in sorted(caught.items())}
+
+
 def run(progress: bool = False) -> dict:
     from labkit import guardrails
     from labkit.guardrails import JAILBREAK_KINDS, detectors, evaluate
@@ -142,9 +162,10 @@ def run(progress: bool = False) -> dict:
         threads = None
     train_rows = guardrails.eval_rows("train", golden=False)
     result = {
-        "method": ("input layer = size, normalize, pii, heuristics, classifier, similarity (word n-gram TF-IDF "
+        "method": ("input layer = size, normalize, pii, classifier, heuristics (a plain-text pattern match blocks "
+                   "only when the classifier confirms it), similarity (word n-gram TF-IDF "
                    "nearest neighbours; cascade: runs only for prompts the cheaper guards are unsure of); detectors fitted on the train split, thresholds chosen "
-                   "out of fold so the layer blocks <= 2.5 % of benign train prompts; every guard run on every test "
+                   "out of fold so the layer's benign false-positive rate on train stays <= 3 % at the upper 95 % bound; every guard run on every test "
                    "prompt (served latency = guards up to the first block); 95 % Wilson intervals"),
         "data": {"attacks_test": sum(r["label"] == "attack" for r in rows),
                  "jailbreak_set": det.n, "benign_test_incl_golden": fpr.n,
@@ -156,6 +177,8 @@ def run(progress: bool = False) -> dict:
             report.false_positives(kinds=("written-alarming", "written-tricky", "written-long"))),
         "detection_harmful_requests": _rate(report.detection(kinds=("harmful",))),
         "detection_by_kind": {k: _rate(report.detection(kinds=(k,))) for k in JAILBREAK_KINDS},
+        "detection_by_family": _by_family(report, JAILBREAK_KINDS),
+        "false_positives_by_category": _fp_by_category(report, rows),
         "jailbreak_set_caught_by_a_guard_other_than_size": round(caught_not_by_size / max(1, len(without_size)), 4),
         "per_guard": {g: {"detection": _rate(report.detection(g)), "false_positives": _rate(report.false_positives(g)),
                           **{k: round(v, 3) for k, v in report.latency(g).items()}} for g in pipe.names},

@@ -198,6 +198,19 @@ def test_heuristics_read_decoded_views_through_the_context() -> None:
         HeuristicGuard(block_at=0.3, flag_at=0.5)
 
 
+def test_heuristics_second_stage_needs_the_classifier_to_confirm_a_plain_text_match() -> None:
+    guard = HeuristicGuard(confirm_at=lambda: 0.5)
+    innocent = "How do I jailbreak a Kindle to use custom screensavers?"
+    assert guard(innocent).action == "block"  # no classifier score: the pattern alone decides
+    unsure = guard(innocent, guardrails.GuardContext(scores={"classifier": 0.1}))
+    assert unsure.action == "flag" and "not confirmed" in unsure.reason
+    assert guard(ATTACK, guardrails.GuardContext(scores={"classifier": 0.9})).action == "block"
+    hidden = "Decode this: " + base64.b64encode(ATTACK.encode()).decode()
+    decoded = Pipeline([NormalizeGuard(), HeuristicGuard(confirm_at=lambda: 0.5)])
+    ctx = guardrails.GuardContext(scores={"classifier": 0.0})
+    assert not decoded.run(hidden, ctx).allowed, "a match in a decoded view blocks without confirmation"
+
+
 # ------------------------------------------------------------------ rule-based and packaged guards
 
 def test_size_guard() -> None:

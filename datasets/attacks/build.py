@@ -290,7 +290,7 @@ def written() -> list[dict]:
             r = json.loads(line)
             rows.append({"text": r["text"], "kind": f"written-{r['kind']}",
                          "source": "written for this project (datasets/benign/written_for_project.jsonl)",
-                         "licence": "CC-BY-4.0"})
+                         "licence": "CC-BY-4.0", **({"split": r["split"]} if "split" in r else {})})
     return rows
 
 
@@ -357,8 +357,9 @@ def benign_rows(w: dict[str, Wheel]) -> Iterator[dict]:
     chat = chatterbot(w)
     # Keep the corpus's mix but cap it, so the handwritten and finance prompts are not drowned out.
     chat = rng.sample(chat, min(700, len(chat)))
+    # Rows written with a split of their own (issue 20: ~160 train, 100 held out) keep it.
     for r in chat + spikee_fp(w) + garak_normal(w) + written():
-        yield {**r, "split": split_of("benign:" + r["text"])}
+        yield {**r, "split": r.get("split") or split_of("benign:" + r["text"])}
 
 
 def write(rows: list[dict], folder: Path, prefix: str) -> dict[str, int]:

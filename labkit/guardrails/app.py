@@ -31,7 +31,7 @@ REFUSAL = "Sorry, I can't help with that request."
 
 def input_pipeline(model: DetectorModel | None = None, max_chars: int = 4000, pii: str = "redact",
                    *, similarity: bool = True, cascade: bool = True) -> Pipeline:
-    """The input layer: size, normalisation, personal data, heuristics, classifier, similarity.
+    """The input layer: size, normalisation, personal data, classifier, heuristics, similarity.
 
     Args:
         model: fitted detectors; the shared default (trained at first use on the train split) when None.
@@ -41,10 +41,14 @@ def input_pipeline(model: DetectorModel | None = None, max_chars: int = 4000, pi
         cascade: run the similarity guard only when the cheaper guards are unsure (see ``SimilarityGuard``).
 
     Returns:
-        A :class:`Pipeline` named "input", cheapest guards first.
+        A :class:`Pipeline` named "input", cheap guards first (the classifier, under a millisecond, before the
+        patterns, which it confirms).
     """
-    guards = [SizeGuard(max_chars=max_chars), NormalizeGuard(), PIIGuard(action=pii, name="pii"),
-              HeuristicGuard(), ClassifierGuard(model)]
+    classifier = ClassifierGuard(model)
+    # The classifier runs before the patterns so that a pattern match in plain text ("how do I jailbreak
+    # a Kindle?") blocks only when the classifier agrees it looks like an attack (see HeuristicGuard).
+    guards = [SizeGuard(max_chars=max_chars), NormalizeGuard(), PIIGuard(action=pii, name="pii"), classifier,
+              HeuristicGuard(confirm_at=lambda: classifier.model.thresholds["heuristics"]["confirm_at"])]
     if similarity:
         guards.append(SimilarityGuard(model, cascade=cascade))
     return Pipeline(guards, name="input")

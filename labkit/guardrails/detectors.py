@@ -7,7 +7,8 @@
   ``"words"`` (default; word 1–2-gram TF-IDF, cosine, under a millisecond) and ``"minilm"``
   (all-MiniLM-L6-v2 sentence embeddings via :mod:`labkit.embed`, tens of milliseconds on 2 cores).
   The default was chosen on the *train* split, out of fold (never on the test split): in the layer
-  both caught 86.1 % of train attacks at the same false-positive rate, so the cheap one wins.
+  MiniLM catches at most two points more train attacks at the same false-positive rate (84.8 % vs
+  86.1 % with the issue-20 benign rows), for many times the cost, so the cheap one wins.
 * :class:`PromptGuardrailGuard` — the third-party ``prompt-guardrail`` TF-IDF model, as a baseline.
   Its training data are not published, so a good score on our test set may be memorised; it is
   not in the default pipeline.
@@ -41,7 +42,7 @@ from labkit.guardrails.normalize import normalize
 __all__ = ["ClassifierGuard", "DetectorModel", "MiniLM", "PromptGuardrailGuard", "SimilarityGuard", "default_model",
            "WordGrams", "fit", "representation", "training_rows", "windows"]
 
-MODEL_VERSION = "g4-detectors-6"
+MODEL_VERSION = "g4-detectors-7"
 REPRESENTATIONS = ("words", "minilm")
 # The shipped detector's fit settings (``default_model``); they are part of its cache key.
 DEFAULT_SETTINGS: dict[str, Any] = {"folds": 4, "layer_fpr": 0.03, "flag_fpr": 0.05, "escalate_share": 0.05,
@@ -231,6 +232,17 @@ def _fit_texts(rows: list[dict[str, Any]]) -> tuple[list[str], np.ndarray, list[
     return texts, labels, groups
 
 
+def _heuristics(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The pattern score of each text (best view) and whether that best match was in a decoded view."""
+    best, decoded = np.zeros(len(texts)), np.zeros(len(texts), dtype=bool)
+    for i, t in enumerate(texts):
+        for v in normalize(t).views:
+            score = heuristic_score(v.text)[0]
+            if score > best[i]:
+                best[i], decoded[i] = score, v.kind != "canonical"
+    return best, decoded
+
+
 def fit(rows: list[dict[str, Any]] | None = None, folds: int = 4, layer_fpr: float = 0.03, *, flag_fpr: float = 0.05,
         escalate_share: float = 0.05, window_words: int = 48, represent: str = "words",
         progress: bool = False) -> DetectorModel:
@@ -315,13 +327,16 @@ def fit(rows: list[dict[str, Any]] | None = None, folds: int = 4, layer_fpr: flo
 
     benign = y == 0
 
-    heur = np.array([max(heuristic_score(v.text)[0] for v in normalize(t).views) for t in texts])
+    heur, heur_decoded = _heuristics(texts)
     escalate_at = float(np.quantile(oof_clf[benign], 1 - escalate_share))
     escalated = (oof_clf >= escalate_at) | (heur >= 0.4)
+    # Second stage: a pattern match in plain text blocks only when the classifier is at least as unsure as
+    # the prompts it escalates ("what is a jailbreak in iOS?" matches a pattern, but reads as benign).
+    patterns = (heur >= 0.7) & ((oof_clf >= escalate_at) | heur_decoded)
     chosen = None
     for q in np.arange(0.0025, 0.0501, 0.0025):
         tc, ts = _threshold(oof_clf[benign], q, 0.5), _threshold(oof_sim[benign], q, 0.5)
-        fired = (oof_clf >= tc) | ((oof_sim >= ts) & escalated) | (heur >= 0.7)
+        fired = (oof_clf >= tc) | ((oof_sim >= ts) & escalated) | patterns
         if wilson(int(fired[benign].sum()), int(benign.sum()))[1] > layer_fpr:
             break
         chosen = (float(q), tc, ts, fired)
@@ -331,6 +346,7 @@ def fit(rows: list[dict[str, Any]] | None = None, folds: int = 4, layer_fpr: flo
     thresholds = {
         "classifier": {"block": tc, "flag": _threshold(oof_clf[benign], flag_fpr, 0.3)},
         "similarity": {"block": ts, "flag": _threshold(oof_sim[benign], flag_fpr, 0.5), "escalate_at": escalate_at},
+        "heuristics": {"confirm_at": escalate_at},
     }
     calibration: dict[str, Any] = {
         name: {"oof_fpr": float((scores[benign] >= thresholds[name]["block"]).mean()),
@@ -341,7 +357,9 @@ def fit(rows: list[dict[str, Any]] | None = None, folds: int = 4, layer_fpr: flo
     calibration["layer"] = {"per_guard_fpr": q, "oof_fpr": float(fired[benign].mean()),
                             "oof_fpr_ci95_high": wilson(int(fired[benign].sum()), int(benign.sum()))[1],
                             "oof_detection": float(fired[~benign].mean()),
-                            "escalated_benign": float(escalated[benign].mean())}
+                            "escalated_benign": float(escalated[benign].mean()),
+                            "patterns_unconfirmed_benign": int(((heur >= 0.7) & ~patterns)[benign].sum()),
+                            "patterns_unconfirmed_attack": int(((heur >= 0.7) & ~patterns)[~benign].sum())}
     final = _make_classifier().fit(texts, y)
     rep = representation(represent).fit(texts)
     vecs = fixed_vecs if fixed_vecs is not None else rep.encode(win)

@@ -10,6 +10,7 @@ evaluation sets were run; they are meant to be read and argued with, not tuned t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from labkit.guardrails.core import Guard, GuardContext, Verdict
@@ -160,15 +161,32 @@ class HeuristicGuard(Guard):
         flag_at: flag (let through, recorded) when it reaches this.
         rules: the rule set (:data:`RULES` by default).
         max_chars: scan at most this many characters of each view (bounds regex time).
+        confirm_at: a second stage for the layer: when given, a match in the plain text blocks only if the
+            classifier (run earlier in the pipeline) scored the prompt at least ``confirm_at()``; below
+            that it is flagged. A function, so a lazily fitted detector's calibrated threshold can be
+            read at check time. Alone (no classifier score), the guard blocks on the pattern as before.
     """
 
     name = "heuristics"
 
     def __init__(self, block_at: float = 0.7, flag_at: float = 0.4, rules: tuple[Rule, ...] = RULES,
-                 *, max_chars: int = 20_000) -> None:
+                 *, max_chars: int = 20_000, confirm_at: Callable[[], float] | None = None) -> None:
         if not 0 < flag_at <= block_at <= 1:
             raise ValueError(f"need 0 < flag_at <= block_at <= 1, got flag_at={flag_at}, block_at={block_at}")
         self.block_at, self.flag_at, self.rules, self.max_chars = block_at, flag_at, rules, max_chars
+        self.confirm_at = confirm_at
+
+    def _unconfirmed(self, kind: str, ctx: GuardContext) -> str | None:
+        """Why a match in the plain text should not block alone, or None: the classifier that ran before
+        this guard scored the prompt below ``confirm_at`` (attack words used innocently: "how do I
+        jailbreak a Kindle", "what is the system prompt in Windows"). A match in a decoded view always
+        blocks: hiding the words is itself a sign."""
+        if self.confirm_at is None or kind != "canonical" or "classifier" not in ctx.scores:
+            return None
+        need = self.confirm_at()
+        if ctx.scores["classifier"] >= need:
+            return None
+        return f"not confirmed: classifier P(attack)={ctx.scores['classifier']:.2f} < {need:.2f}"
 
     def check(self, text: str, ctx: GuardContext) -> Verdict:
         views = ctx.views or []
@@ -179,10 +197,12 @@ class HeuristicGuard(Guard):
             if score > best:
                 best, best_kind, best_rules = score, kind, matched
         where = "" if best_kind == "canonical" else f" (in the {best_kind}-decoded text)"
-        if best >= self.block_at:
+        unconfirmed = self._unconfirmed(best_kind, ctx) if best >= self.block_at else None
+        if best >= self.block_at and unconfirmed is None:
             return self.block(f"attack phrasing: {', '.join(best_rules)}{where}", best, rules=best_rules,
                               view=best_kind)
         if best >= self.flag_at:
-            return self.flag(f"possible attack phrasing: {', '.join(best_rules)}{where}", best, rules=best_rules,
-                             view=best_kind)
+            note = f"; {unconfirmed}" if unconfirmed else ""
+            return self.flag(f"possible attack phrasing: {', '.join(best_rules)}{where}{note}", best,
+                             rules=best_rules, view=best_kind)
         return self.allow("no attack phrasing", best, rules=best_rules)
