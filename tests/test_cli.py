@@ -28,7 +28,7 @@ COMMAND_PATHS = [
     ["guard"], ["ground"], ["pii"],
     ["cache"], ["cache", "eval"],
     ["traces"], ["traces", "list"], ["traces", "show"], ["traces", "stats"],
-    ["capstone"], ["capstone", "run"], ["capstone", "check"],
+    ["capstone"], ["capstone", "run"], ["capstone", "kinds"], ["capstone", "check"],
 ]
 
 # One bad argument per command and action, and the words its one error line must contain.
