@@ -30,12 +30,11 @@ Steps (seeded, deterministic for one Python version):
 from __future__ import annotations
 
 import json
+import pydoc_data.topics
 import random
 import re
 import sys
 from pathlib import Path
-
-import pydoc_data.topics
 
 HERE = Path(__file__).resolve().parent
 SEED = 20
