@@ -154,7 +154,7 @@ def _generalisation() -> dict[str, object]:
         out[name] = {"n": len(rows), "table": _reports(scores, y),
                      "token_support_ms_per_answer": {"mean": round(float(np.mean(ms)), 1),
                                                      "p95": round(ms[int(0.95 * (len(ms) - 1))], 1)}}
-        if "kind" in rows[0]:
+        if name.startswith("OOD"):
             out[name]["auroc_by_kind"] = {  # type: ignore[index]
                 n: {k: round(a, 3) for k, a in evaluate.auroc_by_kind(s, [r["kind"] for r in rows]).items()}
                 for n, s in scores.items()}
