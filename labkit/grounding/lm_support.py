@@ -124,7 +124,7 @@ def token_support(context: str, question: str, answer: str, *, window: int = WIN
     """
     tok, model = _model()
     t0 = time.perf_counter()
-    answer_ids = tok.encode(" " + answer.strip(), add_special_tokens=False)
+    answer_ids = tok.encode(" " + answer.strip(), add_special_tokens=False) if answer.strip() else []
     if not answer_ids:
         return TokenSupport([], np.zeros(0), np.zeros(0), window=window)
     ctx_ids = tok.encode(context, add_special_tokens=False)[:MAX_CONTEXT_TOKENS]
