@@ -32,6 +32,7 @@ JUDGE_N = 40
 N_BOOT = 1000
 LM_ROWS = {"labelled test": 30, "VitaminC test": 40, "OOD summaries": 60, "OOD QA": 40}
 BASELINES = ("word overlap", "answer length")
+LAYERED = "layered (string checks x token support)"
 
 
 def _reports(scores: dict[str, list[float]], labels: np.ndarray, applicable: dict[str, float] | None = None
@@ -147,7 +148,7 @@ def _generalisation() -> dict[str, object]:
         scores = {"token support (LM)": [t.score() for t in lm],
                   "token support, weakest stretch (LM)": [t.stretch_score() for t in lm],
                   "string checks (combined)": strings,
-                  "layered (string checks x token support)": [s * t.score() for s, t in zip(strings, lm, strict=True)]}
+                  LAYERED: [s * t.score() for s, t in zip(strings, lm, strict=True)]}
         scores |= {f"baseline: {b}": [evaluate.TRIVIAL_FEATURES[b](r["context"], r["question"], r["answer"])
                                       for r in rows] for b in BASELINES}
         ms = sorted(t.ms for t in lm)
@@ -188,5 +189,6 @@ def run() -> dict:
         {"name": "grounding detector AUROC on the labelled test set", "value": round(auc, 3),
          "target": ">= 0.85", "met": auc >= 0.85, "ci95": [round(lo, 3), round(hi, 3)]},
         *_generalisation_targets(result["generalisation"]),  # type: ignore[arg-type]
+        *_generalisation_targets(result["generalisation"], LAYERED),  # type: ignore[arg-type]
     ]
     return result
