@@ -9,6 +9,13 @@
 * The LLM judge (embedded SmolLM2 unless an endpoint is configured) on a stratified subset of the test
   split (``JUDGE_N`` answers, one claim each).
 * Latency of the fast detectors per answer (p50 / p95).
+* Generalisation (``_generalisation``): the token-level support detector
+  (:mod:`labkit.grounding.lm_support`, SmolLM2 read in transformers), the string checks and the layered
+  score (both), beside word overlap and answer length on the *same rows*, on four sets: the labelled
+  test split, VitaminC test, and the out-of-domain ``datasets/grounding_ood`` test split (summaries and
+  QA, never used for fitting or tuning). Two model passes per answer on CPU, so each set is a fixed,
+  seeded, label-balanced sample of at most ``LM_ROWS`` rows; per-answer cost in ms is reported.
+  Targets: AUROC >= 0.80 on OOD summaries and above both baselines on every set.
 """
 
 from __future__ import annotations
@@ -19,10 +26,13 @@ import time
 import numpy as np
 
 from labkit import data, grounding
-from labkit.grounding import combine, evaluate, judge
+from labkit.grounding import combine, evaluate, judge, lm_support
 
 JUDGE_N = 40
 N_BOOT = 1000
+LM_ROWS = {"labelled test": 30, "VitaminC test": 40, "OOD summaries": 60, "OOD QA": 40}
+BASELINES = ("word overlap", "answer length")
+LAYERED = "layered (string checks x token support)"
 
 
 def _reports(scores: dict[str, list[float]], labels: np.ndarray, applicable: dict[str, float] | None = None
@@ -107,6 +117,65 @@ def _latency() -> dict[str, float]:
     return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * len(times))], 2)}
 
 
+def _sample(rows: list[dict], n: int) -> list[dict]:
+    """A seeded, label-balanced sample of at most ``n`` rows (pairs kept together where rows have ``pair``)."""
+    rng = np.random.default_rng(0)
+    good = [r for r in rows if r["supported"]]
+    bad = [r for r in rows if not r["supported"]]
+    k = min(n // 2, len(good), len(bad))
+    if "pair" in rows[0]:
+        pairs = sorted({r["pair"] for r in rows})
+        keep = set(rng.choice(pairs, size=min(k, len(pairs)), replace=False).tolist())
+        return [r for r in rows if r["pair"] in keep]
+    return [good[i] for i in sorted(rng.choice(len(good), k, replace=False))] + \
+        [bad[i] for i in sorted(rng.choice(len(bad), k, replace=False))]
+
+
+def _generalisation_sets() -> dict[str, list[dict]]:
+    ood = data.records("grounding_ood", "test")
+    vc = [{**r, "question": "", "answer": r["claim"]} for r in data.records("vitaminc_contrastive", "test")]
+    full = {"labelled test": data.records("grounding_labels", "test"), "VitaminC test": vc,
+            "OOD summaries": [r for r in ood if r["task"] == "summary"], "OOD QA": [r for r in ood if r["task"] == "qa"]}
+    return {name: _sample(rows, LM_ROWS[name]) for name, rows in full.items()}
+
+
+def _generalisation() -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name, rows in _generalisation_sets().items():
+        y = np.array([r["supported"] for r in rows])
+        lm = [lm_support.token_support(r["context"], r["question"], r["answer"]) for r in rows]
+        strings = [grounding.support_score(r["context"], r["question"], r["answer"]).score for r in rows]
+        scores = {"token support (LM)": [t.score() for t in lm],
+                  "token support, weakest stretch (LM)": [t.stretch_score() for t in lm],
+                  "string checks (combined)": strings,
+                  LAYERED: [s * t.score() for s, t in zip(strings, lm, strict=True)]}
+        scores |= {f"baseline: {b}": [evaluate.TRIVIAL_FEATURES[b](r["context"], r["question"], r["answer"])
+                                      for r in rows] for b in BASELINES}
+        ms = sorted(t.ms for t in lm)
+        out[name] = {"n": len(rows), "table": _reports(scores, y),
+                     "token_support_ms_per_answer": {"mean": round(float(np.mean(ms)), 1),
+                                                     "p95": round(ms[int(0.95 * (len(ms) - 1))], 1)}}
+        if name.startswith("OOD"):
+            out[name]["auroc_by_kind"] = {  # type: ignore[index]
+                n: {k: round(a, 3) for k, a in evaluate.auroc_by_kind(s, [r["kind"] for r in rows]).items()}
+                for n, s in scores.items()}
+    return out
+
+
+def _generalisation_targets(gen: dict[str, object], scorer: str = "token support (LM)") -> list[dict[str, object]]:
+    targets = []
+    for name, res in gen.items():
+        rows = {row["scorer"]: row for row in res["table"]}  # type: ignore[index]
+        best_base = max(rows[f"baseline: {b}"]["AUROC either direction"] for b in BASELINES)
+        auc = rows[scorer]["AUROC"]
+        targets.append({"name": f"{scorer} AUROC above word overlap and answer length on {name}", "value": auc,
+                        "ci95": rows[scorer]["95% CI"], "target": f"> {best_base}", "met": auc > best_base})
+    summ = {row["scorer"]: row for row in gen["OOD summaries"]["table"]}[scorer]  # type: ignore[index]
+    targets.append({"name": f"{scorer} AUROC on out-of-domain summaries", "value": summ["AUROC"],
+                    "ci95": summ["95% CI"], "target": ">= 0.80", "met": summ["AUROC"] >= 0.80})
+    return targets
+
+
 def run() -> dict:
     labelled = _labelled()
     auc, lo, hi = labelled["combined_auroc"]  # type: ignore[misc]
@@ -114,10 +183,12 @@ def run() -> dict:
         "method": ("AUROC of support scores separating supported from unsupported answers, 95% percentile "
                    f"bootstrap ({N_BOOT} resamples); combiner fitted on the train split only"),
         "labelled_test": labelled, "vitaminc_test": _vitaminc(), "llm_judge_subset": _judge(),
-        "fast_detector_latency": _latency(),
+        "fast_detector_latency": _latency(), "generalisation": _generalisation(),
     }
     result["targets"] = [
         {"name": "grounding detector AUROC on the labelled test set", "value": round(auc, 3),
          "target": ">= 0.85", "met": auc >= 0.85, "ci95": [round(lo, 3), round(hi, 3)]},
+        *_generalisation_targets(result["generalisation"]),  # type: ignore[arg-type]
+        *_generalisation_targets(result["generalisation"], LAYERED),  # type: ignore[arg-type]
     ]
     return result

@@ -17,7 +17,7 @@ notebook also imports ``exercises``)::
     05 evaluation and benchmarks  evals (judge, metrics, online, plots, stats), agent, traffic, cli, embed, data,
                                   rag, llm
     06 guardrails                 guardrails, data, rag, llm
-    07 hallucination mitigation   grounding (claims, combine, evaluate, judge, mitigate, plots),
+    07 hallucination mitigation   grounding (claims, combine, evaluate, judge, lm_support, mitigate, plots),
                                   rag (prompts), data, llm
     08 observability and tracing  tracing, agent, release, rag (service), cli, data, llm
     capstone                      capstone (bugs, grade, report, world), tracing, llm

@@ -9,7 +9,7 @@ import pytest
 from labkit import data
 
 
-@pytest.mark.parametrize("name", ["grounding_labels", "vitaminc_contrastive"])
+@pytest.mark.parametrize("name", ["grounding_labels", "vitaminc_contrastive", "grounding_ood"])
 def test_datasheets_load_and_row_counts_match(name: str) -> None:
     sheet = data.datasheet(name)
     assert sheet.licence and sheet.source
@@ -50,3 +50,20 @@ def test_vitaminc_pairs_share_the_claim_and_split_by_page() -> None:
             assert items[0]["context"] != items[1]["context"]
         pages[split] = {r["page"] for r in rows}
     assert not pages["train"] & pages["test"]
+
+
+def test_grounding_ood_pairs_are_balanced_length_matched_and_split_by_topic() -> None:
+    topics: dict[str, set[str]] = {}
+    for split in ("train", "test"):
+        rows = data.records("grounding_ood", split)
+        by_pair: dict[str, list[dict]] = {}
+        for r in rows:
+            by_pair.setdefault(r["pair"], []).append(r)
+        for pair, (good, bad) in by_pair.items():
+            assert good["supported"] and not bad["supported"] and good["context"] == bad["context"], pair
+            n_good, n_bad = len(good["answer"].split()), len(bad["answer"].split())
+            assert abs(n_good - n_bad) <= 0.25 * n_good + 1, pair
+        kinds = Counter(r["kind"] for r in rows)
+        assert min(kinds[k] for k in ("foreign", "swap", "negation")) >= 0.25 * kinds["supported"], kinds
+        topics[split] = {r["topic"] for r in rows}
+    assert not topics["train"] & topics["test"], "a help topic must not be in both splits"

@@ -66,8 +66,12 @@ def read_requests(path: Path) -> list[dict[str, Any]]:
     return list(iter_requests(path))
 
 
-def score_file(path: Path, out: TextIO, threshold: float = 0.5, use_llm: bool = False) -> int:
+def score_file(path: Path, out: TextIO, threshold: float = 0.5, use_llm: bool = False, *,
+               token_support: bool = False) -> int:
     """Score every line of ``path`` and write one JSON result per line to ``out``.
+
+    With ``token_support`` each result also carries ``token_support``: the share of answer tokens the
+    context made more likely under SmolLM2 (:mod:`labkit.grounding.lm_support`) and the least-supported tokens.
 
     Returns:
         How many lines were scored.
@@ -78,8 +82,12 @@ def score_file(path: Path, out: TextIO, threshold: float = 0.5, use_llm: bool = 
     for row in iter_requests(path):
         r = grounding.support_score(row["context"], row["question"], row["answer"], threshold=threshold,
                                     use_llm=use_llm)
-        out.write(json.dumps({"id": row["id"], "score": round(r.score, 4), "supported": r.supported,
-                              "unsupported_claims": r.unsupported_claims}, ensure_ascii=False) + "\n")
+        result = {"id": row["id"], "score": round(r.score, 4), "supported": r.supported,
+                  "unsupported_claims": r.unsupported_claims}
+        if token_support:
+            t = grounding.lm_support.token_support(row["context"], row["question"], row["answer"])
+            result["token_support"] = {"score": round(t.score(), 4), "weakest_tokens": t.weakest_tokens()}
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
         n += 1
     out.flush()
     return n
@@ -90,10 +98,10 @@ def _ground(args: argparse.Namespace) -> int:
         raise ValueError(f"--threshold must be in [0, 1], got {args.threshold}")
     if args.out:
         with atomic_output(args.out) as f:  # an existing file is replaced only when every line is scored
-            n = score_file(Path(args.file), f, args.threshold, args.llm)
+            n = score_file(Path(args.file), f, args.threshold, args.llm, token_support=args.token_support)
         print(f"scored {n} answers -> {args.out}", file=sys.stderr)
     else:
-        score_file(Path(args.file), sys.stdout, args.threshold, args.llm)
+        score_file(Path(args.file), sys.stdout, args.threshold, args.llm, token_support=args.token_support)
     return 0
 
 
@@ -104,4 +112,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--out", default=None, help="write results here instead of stdout")
     p.add_argument("--threshold", type=float, default=0.5, help="support needed for supported=true (default 0.5)")
     p.add_argument("--llm", action="store_true", help="also run the LLM judge (one model call per claim; slow)")
+    p.add_argument("--token-support", action="store_true",
+                   help="also score how much the context raises each answer token's likelihood (SmolLM2, local; "
+                        "two forward passes per answer)")
     p.set_defaults(handler=_ground)

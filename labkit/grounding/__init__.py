@@ -14,13 +14,13 @@ Mitigations (grounded prompting with abstention, answer-then-verify, refusing) a
 :mod:`labkit.grounding.mitigate`; measurement helpers in :mod:`labkit.grounding.evaluate`.
 """
 
-from labkit.grounding import claims, combine, detectors, evaluate
+from labkit.grounding import claims, combine, detectors, evaluate, lm_support
 from labkit.grounding.demo import PREDICT_CASES, GroundingDemo
 from labkit.grounding.detectors import FAST_DETECTORS, ClaimCheck, DetectorResult
 from labkit.grounding.score import DEFAULT_THRESHOLD, GroundingResult, format_sources, run_detectors, support_score
 
 __all__ = [
     "DEFAULT_THRESHOLD", "FAST_DETECTORS", "PREDICT_CASES", "ClaimCheck", "DetectorResult", "GroundingDemo",
-    "GroundingResult", "claims", "combine", "detectors", "evaluate", "format_sources", "run_detectors",
+    "GroundingResult", "claims", "combine", "detectors", "evaluate", "format_sources", "lm_support", "run_detectors",
     "support_score",
 ]

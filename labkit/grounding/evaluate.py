@@ -73,6 +73,25 @@ def auroc_ci(scores: Sequence[float] | np.ndarray, labels: Sequence[bool] | np.n
     return auroc(s, y), float(lo), float(hi)
 
 
+def auroc_by_kind(scores: Sequence[float], kinds: Sequence[str], supported_kind: str = "supported"
+                  ) -> dict[str, float]:
+    """AUROC of each kind of unsupported row against all supported rows.
+
+    Args:
+        scores: support scores (higher = supported), one per row.
+        kinds: each row's kind; ``supported_kind`` marks the supported rows.
+        supported_kind: the kind of the supported rows.
+
+    Returns:
+        ``{kind: AUROC}`` for every other kind, sorted by kind.
+    """
+    s = np.asarray(scores, dtype=float)
+    k = np.asarray(kinds)
+    good = k == supported_kind
+    return {kind: auroc(s[good | (k == kind)], good[good | (k == kind)])
+            for kind in sorted(set(k.tolist()) - {supported_kind})}
+
+
 @dataclass
 class ThresholdPoint:
     """The guard's behaviour at one threshold (block when score < threshold).
