@@ -60,8 +60,10 @@ CHECKS: list[tuple[str, str, list[tuple[str, str, float]]]] = [
       ("rag", "trim_lever_dev.wall_per_question_s.trimmed_dev_run", 1),
       ("rag", "trim_lever_dev.gate_vs_default.1.diff", 1), ("rag", "trim_lever_dev.gate_vs_default.1.ci95.0", 1),
       ("rag", "trim_lever_dev.gate_vs_default.1.ci95.1", 1)]),
-    ("SmolLM2-135M as LLM judge", rf"kappa {NUM}.*\(token-F1 check: {NUM}\)",
-     [("rag", "judge_agreement.judge_aggregate_ge_3.kappa", 1), ("rag", "judge_agreement.token_f1_ge_0.5.kappa", 1)]),
+    ("SmolLM2-135M as binary judge", rf"{NUM} labelled model answers.*correct: TPR {NUM} \[{NUM}, {NUM}\], "
+                                     rf"TNR {NUM} \[{NUM}, {NUM}\]",
+     [("judge", "items", 1)] + [("judge", f"criteria.correct.{rate}.{key}", 1)
+                                for rate in ("tpr_test", "tnr_test") for key in ("estimate", "low", "high")]),
     ("semantic cache lookup at", rf"p50 {NUM} ms", [("cache", "lookup.search_p50_ms", 1)]),
     ("cache hit vs generation", rf"{NUM}× faster", [("cache", "hit_vs_generation.speedup", 1)]),
     ("semantic cache on held-out", rf"{NUM} % false hits, {NUM} % hits",
