@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 
@@ -97,7 +98,7 @@ def run() -> dict:
         per[c] = {"few_shot_ids": [s["id"] for s in shots], "tpr_test": _rate(acc.tpr), "tnr_test": _rate(acc.tnr),
                   "youden_test": round(acc.youden, 4),
                   "dev_pass_rate": {"judge_observed": round(corr.observed, 4), "human": round(
-                      sum(r[c] for r in dev) / len(dev), 4), "corrected": round(corr.corrected, 4),
+                      sum(r[c] for r in dev) / len(dev), 4), "corrected": None if math.isnan(corr.corrected) else round(corr.corrected, 4),
                       "ci95": [round(corr.low, 4), round(corr.high, 4)],
                       "undefined_share": round(corr.undefined_share, 4), "n": len(dev)}}
     test = [r for r in judged if r["split"] == "test"]
