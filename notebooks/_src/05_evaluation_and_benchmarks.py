@@ -203,7 +203,7 @@ assert {r["split"] for r in labelled} == {"train", "dev", "test"}
 # NBVAL_IGNORE_OUTPUT
 bench_judge = Path(data.root()).parent / "bench" / "results" / "judge.json"
 cached = json.loads(bench_judge.read_text()) if bench_judge.exists() else {}
-use_cache = llm.backend() == "embedded" and cached.get("backend") == "embedded"
+use_cache = cached.get("judge_model") == llm.model_for("judge")  # the same judge: reuse its verdicts
 shots = criteria_judge.few_shot("correct", labelled)
 test_items = [r for r in labelled if r["split"] == "test"]
 live = criteria_judge.judge_many(test_items[:8], "correct", examples=shots, workers=4)
@@ -260,8 +260,9 @@ if llm.backend() == "embedded":  # the lesson for the tiny default judge; a stro
 # **cannot tell you the pass rate**, and its raw pass rate is not an estimate of anything. Shuffling the
 # labels makes any judge look like that, which is the check that the interval would show it.
 #
-# Set `OPENAI_BASE_URL` (and `OPENAI_API_KEY`) at a stronger model and rerun: the cached verdicts are
-# ignored, the judge is asked live, and with TPR and TNR well above 0.5 the corrected interval narrows
+# Set `OPENAI_BASE_URL` (and `OPENAI_API_KEY`) at a stronger model and rerun: the bench's verdicts
+# belong to another model, so they are ignored and the judge is asked live on all 195 items, and
+# with TPR and TNR well above 0.5 the corrected interval narrows
 # around the person's pass rate. The asserts about the tiny judge run only on the embedded backend.
 #
 # ### Position and verbosity bias, on items where the judge's accuracy is known
