@@ -14,8 +14,8 @@
   unless that gate passes.
 * Also recorded (no target): the end-to-end metrics per split and per kind with 95% bootstrap
   intervals, tokens and notional cost, the machine's load average during the run (the course machine
-  is shared, and a loaded machine slows the model several-fold), and the LLM judge's agreement with
-  the hand-labelled ``judge_labels`` set (Cohen's kappa), next to a token-F1 baseline.
+  is shared, and a loaded machine slows the model several-fold). The LLM judge is measured against
+  the labelled ``judge_labels`` set in ``bench_judge.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from labkit import data, evals, llm
-from labkit.evals import judge, metrics
+from labkit.evals import judge
 from labkit.rag import RagApp
 
 WORKERS = 8
@@ -62,25 +62,6 @@ def _prompt_throughput() -> dict[str, float]:
     wall = time.perf_counter() - t0
     return {"requests": PROBE_REQUESTS, "prompt_tokens": tokens, "wall_s": round(wall, 2),
             "prompt_tokens_per_s": round(tokens / wall, 1)}
-
-
-def _judge_agreement() -> dict[str, object]:
-    items = data.records("judge_labels", "items")
-    t0 = time.perf_counter()
-    scores = judge.score_many(items, workers=WORKERS)
-    wall = time.perf_counter() - t0
-    human = [x["label"] == "pass" for x in items]
-    calls = {
-        "judge_aggregate_ge_3": [s.aggregate >= 3 for s in scores],
-        "judge_expected_ge_3": [s.reweight(s.rubric, use_expected=True) >= 3 for s in scores],
-        "token_f1_ge_0.5": [metrics.token_f1(x["answer"], x["reference"]) >= 0.5 for x in items],
-    }
-    out: dict[str, object] = {"items": len(items), "wall_s": round(wall, 1), "judge_model": scores[0].model}
-    for name, verdicts in calls.items():
-        a = judge.agreement(verdicts, human)
-        out[name] = {"kappa": round(a.kappa, 3), "accuracy": round(a.accuracy, 3), "judge_pass_rate": round(
-            a.judge_pass_rate, 3), "confusion_human_vs_rater": a.confusion}
-    return out
 
 
 def _trim_lever(app: RagApp, store: evals.RunStore, dev: list[dict], dev_full: evals.Run,
@@ -139,7 +120,6 @@ def run() -> dict:
         per_token_s = llm.registry.hardware_usd_per_hour() * 1e6 / 3600
         quiet = round(totals["input_tokens"] / (per_token_s / info.input_usd_per_m)
                       + totals["output_tokens"] / (per_token_s / info.output_usd_per_m), 1)
-    judged = _judge_agreement()
     return {
         "method": (f"evals.run over all {len(golden)} golden questions, default RagConfig, {WORKERS} requests in "
                    f"flight, embedded model; recall@5 over distinct documents from a 40-chunk hybrid search"),
@@ -163,7 +143,6 @@ def run() -> dict:
         "by_split": by_split,
         "by_kind": by_kind,
         "trim_lever_dev": lever,
-        "judge_agreement": judged,
         "targets": [
             {"name": "golden set end to end, wall time / prompt-processing floor", "value": round(wall / floor, 3),
              "target": f"<= {FLOOR_RATIO_TARGET}", "met": wall / floor <= FLOOR_RATIO_TARGET},

@@ -60,8 +60,10 @@ CHECKS: list[tuple[str, str, list[tuple[str, str, float]]]] = [
       ("rag", "trim_lever_dev.wall_per_question_s.trimmed_dev_run", 1),
       ("rag", "trim_lever_dev.gate_vs_default.1.diff", 1), ("rag", "trim_lever_dev.gate_vs_default.1.ci95.0", 1),
       ("rag", "trim_lever_dev.gate_vs_default.1.ci95.1", 1)]),
-    ("SmolLM2-135M as LLM judge", rf"kappa {NUM}.*\(token-F1 check: {NUM}\)",
-     [("rag", "judge_agreement.judge_aggregate_ge_3.kappa", 1), ("rag", "judge_agreement.token_f1_ge_0.5.kappa", 1)]),
+    ("SmolLM2-135M as binary judge", rf"{NUM} labelled model answers.*correct: TPR {NUM} \[{NUM}, {NUM}\], "
+                                     rf"TNR {NUM} \[{NUM}, {NUM}\]",
+     [("judge", "items", 1)] + [("judge", f"criteria.correct.{rate}.{key}", 1)
+                                for rate in ("tpr_test", "tnr_test") for key in ("estimate", "low", "high")]),
     ("embedded server cold start to first token", rf"{NUM} s", [("llm", "targets.1.value", 1)]),
     ("drift: false alarms on no-drift weeks", rf"^{NUM}$", [("drift", "detectors.MMD(embedding).false_alarm_weeks", 1)]),
     ("the shipped Q4_1 weights re-quantised", rf"load {NUM}× faster \({NUM} → {NUM} s",

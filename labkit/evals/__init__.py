@@ -11,6 +11,10 @@ The pieces, one module each:
 * :mod:`~labkit.evals.judge` — a rubric of named, weighted criteria scored 1-5 by the model
   (``judge.score``), pairwise comparison with position swapping, position and verbosity bias, and
   agreement with human labels (Cohen's kappa).
+* :mod:`~labkit.evals.criteria_judge` — a binary pass/fail judge per criterion, with written definitions
+  and few-shot examples from the train split of ``datasets/judge_labels``.
+* :mod:`~labkit.evals.judge_validation` — the judge's TPR and TNR on labelled items, and the pass rate
+  corrected for them (Rogan–Gladen) with a bootstrap interval.
 * :mod:`~labkit.evals.stats` — ``bootstrap_ci``, ``paired_test``, ``unpaired_test``, ``gate``, ``cohen_kappa``.
 * :mod:`~labkit.evals.online` — stable request sampling and daily scores with intervals.
 * :mod:`~labkit.evals.plots` — metrics with intervals, per question kind, per day.
@@ -29,12 +33,12 @@ The pieces, one module each:
     >>> print(evals.compare(base, cand).report())
 """
 
-from labkit.evals import judge, metrics, online, rubric, stats, variants
+from labkit.evals import criteria_judge, judge, judge_validation, metrics, online, rubric, stats, variants
 from labkit.evals.demo import DEMO_RUBRIC, JudgeDemo, RubricDemo
 from labkit.evals.judge import DEFAULT_RUBRIC, Criterion, JudgeScore, Rubric
 from labkit.evals.runs import Run, RunRow, RunStore, compare, run
 from labkit.evals.stats import GateResult, Interval, bootstrap_ci, cohen_kappa, paired_test
 
 __all__ = ["DEFAULT_RUBRIC", "DEMO_RUBRIC", "Criterion", "GateResult", "Interval", "JudgeDemo", "JudgeScore", "Rubric", "RubricDemo", "Run",
-           "RunRow", "RunStore", "bootstrap_ci", "cohen_kappa", "compare", "judge", "metrics", "online", "paired_test",
+           "RunRow", "RunStore", "bootstrap_ci", "cohen_kappa", "compare", "criteria_judge", "judge", "judge_validation", "metrics", "online", "paired_test",
            "rubric", "run", "stats", "variants"]
