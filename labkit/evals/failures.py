@@ -208,3 +208,34 @@ class NumberGuard:
         if a.abstained or not invented_number(a.text, "\n".join(h.text for h in a.hits), question):
             return a
         return replace(a, text=IDK + ".", citations=[], invalid_citations=[], abstained=True)
+
+
+class TracedScores:
+    """Wraps an app so that each request runs in an ``eval.request`` span carrying its item id, its
+    answer and its scores (``eval.token_f1``, ``eval.abstention_correct``, the two checks): failed
+    requests can then be found with SQL over the span store.
+
+    Args:
+        app: a ``RagApp`` (ideally ``tracing.instrument_rag``-ed, so retrieval and the model call nest under).
+        items: the golden rows it will be asked, matched by question.
+    """
+
+    def __init__(self, app: Any, items: Sequence[Mapping[str, Any]]) -> None:
+        self.app, self.index, self.config = app, app.index, app.config
+        self.items = {str(i["question"]): i for i in items}
+
+    def retrieve(self, question: str, tenant: str | None = None) -> Any:
+        return self.app.retrieve(question, tenant)
+
+    def answer(self, question: str, tenant: str | None = None) -> Any:
+        from labkit import tracing
+        from labkit.evals.metrics import score_item
+
+        item = self.items[question]
+        with tracing.span("eval.request", category="eval", attributes={"eval.item_id": item["id"]}) as span:
+            a = self.app.answer(question, tenant=tenant)
+            s = score_item(item, a.text, abstained=bool(a.abstained), context_text="\n".join(h.text for h in a.hits))
+            keep = ("token_f1", "abstention_correct", "invented_number", "degenerate")
+            span.set_attributes({"eval.output": a.text, "eval.kind": item["kind"],
+                                 **{f"eval.{k}": s[k] for k in keep if s.get(k) is not None}})
+        return a
