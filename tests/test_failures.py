@@ -83,3 +83,25 @@ def test_number_guard_turns_an_invented_figure_into_an_abstention():
     assert guarded.abstained and guarded.text.startswith("I don't know") and guarded.citations == []
     kept = failures.NumberGuard(app_saying("It is 900 [1].")).answer("Business API limit?")
     assert not kept.abstained and kept.text == "It is 900 [1]."
+
+
+def test_traced_scores_put_each_request_and_its_scores_on_a_span(tmp_path):
+    from labkit import tracing
+    from labkit.rag.app import Answer
+
+    hit = SimpleNamespace(text=SOURCES, document_id="d")
+    inner = SimpleNamespace(index=None, config=None, retrieve=lambda q, t=None: [hit],
+                            answer=lambda q, tenant=None: Answer(q, "It is 402 [1].", ["d"], [], [hit], False, "m",
+                                                                 "v1", None))
+    items = [{"id": "q-1", "question": "Business API limit?", "kind": "numeric", "answer": "900", "doc_ids": ["d"]}]
+    t = tracing.setup(tmp_path / "t.sqlite", sample_rate=1.0)
+    try:
+        failures.TracedScores(inner, items).answer("Business API limit?")
+        t.flush()
+        df = t.store.sql("SELECT json_extract(attributes, '$.\"eval.item_id\"') AS item, "
+                         "json_extract(attributes, '$.\"eval.token_f1\"') AS f1, "
+                         "json_extract(attributes, '$.\"eval.invented_number\"') AS inv "
+                         "FROM spans WHERE name = 'eval.request'")
+    finally:
+        tracing.shutdown()
+    assert df.to_dict("records") == [{"item": "q-1", "f1": 0.0, "inv": 1.0}]

@@ -232,7 +232,7 @@ class TracedScores:
         from labkit.evals.metrics import score_item
 
         item = self.items[question]
-        with tracing.span("eval.request", category="eval", attributes={"eval.item_id": item["id"]}) as span:
+        with tracing.span("eval.request", category="evaluation", attributes={"eval.item_id": item["id"]}) as span:
             a = self.app.answer(question, tenant=tenant)
             s = score_item(item, a.text, abstained=bool(a.abstained), context_text="\n".join(h.text for h in a.hits))
             keep = ("token_f1", "abstention_correct", "invented_number", "degenerate")

@@ -535,7 +535,8 @@ pd.DataFrame({"rows": counts, "definition": [failures.TAXONOMY[c] for c in count
 # %%
 top_two = list(counts.index[:2])
 assert top_two == list(failures.CHECKS.values()), "the checks target the two most frequent codes"
-seen = {r["item_id"]: "\n".join(h.text for h in app.retrieve(r["question"])) for r in coded}
+tenant_of = {g["id"]: g.get("tenant") for g in data.records("golden")}
+seen = {r["item_id"]: "\n".join(h.text for h in app.retrieve(r["question"], tenant_of[r["item_id"]])) for r in coded}
 check_agreement = failures.agreement_on_codes(coded, seen)
 for a in check_agreement:
     print(a)
