@@ -556,23 +556,33 @@ assert inv.tpr < 0.6, "most wrong figures are real numbers from the wrong passag
 # %%
 # NBVAL_IGNORE_OUTPUT
 ea_fix = evals.run(failures.NumberGuard(RagApp()), ea_rows, name="ea-number-guard", store=store, workers=4)
-by_id = {r.item_id: r for r in ea_fix.rows}
+
+def per_item(result, metric):
+    """Item -> value; for the check, an abstention shows no figure, so it counts as 0 (not flagged)."""
+    if metric == "invented_number":
+        return {r.item_id: r.scores.get(metric) or 0.0 for r in result.rows}
+    return {r.item_id: r.scores[metric] for r in result.rows if r.scores.get(metric) is not None}
+
+
 paired = {}
 for metric in ("invented_number", "token_f1", "abstention_correct"):
-    pairs = [(r.scores.get(metric), by_id[r.item_id].scores.get(metric)) for r in ea_base.rows]
-    pairs = [(a, b) for a, b in pairs if a is not None and b is not None]  # checks: answered on both sides
-    paired[metric] = stats.paired_test([a for a, _ in pairs], [b for _, b in pairs]) if len(pairs) > 1 else None
-    print(f"{metric:>18}: {paired[metric] or 'too few rows answered on both sides to pair'}")
+    a_v, b_v = per_item(ea_base, metric), per_item(ea_fix, metric)
+    ids = [i for i in a_v if i in b_v]
+    paired[metric] = stats.paired_test([a_v[i] for i in ids], [b_v[i] for i in ids])
+    print(f"{metric:>18}: {paired[metric]}")
 
 # %%
-abst, tf1 = paired["abstention_correct"], paired["token_f1"]
+inv_t, abst, tf1 = paired["invented_number"], paired["abstention_correct"], paired["token_f1"]
 flagged = sum(r.scores.get("invented_number") == 1.0 for r in ea_base.rows)
 guarded = sum(bool(r.abstained) for r in ea_fix.rows) - sum(bool(r.abstained) for r in ea_base.rows)
 verdict = ("raises" if abst.significant and abst.diff > 0 else "lowers" if abst.significant
            else "does not measurably change")
+sig = {m: "significant" if t.significant else "not significant at this size" for m, t in paired.items()}
 display(Markdown(f"The default app stated an unsupported figure in **{flagged} of {len(ea_rows)}** answers; "
                  f"the guard turned {guarded} answers into \"I don't know\". It **{verdict}** "
-                 f"`abstention_correct` ({abst}); token F1: {tf1}."))
+                 f"`abstention_correct` ({abst}). Token F1: {tf1}, {sig['token_f1']}. Answers showing an unsupported "
+                 f"figure: {inv_t}, {sig['invented_number']}."))
+assert inv_t.diff <= 0, "the guard never shows more unsupported figures than the app it wraps"
 assert not any(r.scores.get("invented_number") == 1.0 for r in ea_fix.rows), "the guard lets no such figure out"
 assert abst.significant == (verdict != "does not measurably change")
 
