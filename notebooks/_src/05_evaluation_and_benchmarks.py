@@ -558,9 +558,9 @@ assert inv.tpr < 0.6, "most wrong figures are real numbers from the wrong passag
 ea_fix = evals.run(failures.NumberGuard(RagApp()), ea_rows, name="ea-number-guard", store=store, workers=4)
 
 def per_item(result, metric):
-    """Item -> value; for the check, an abstention shows no figure, so it counts as 0 (not flagged)."""
+    """Item -> value, higher is better: for the check, 1 = no unsupported figure shown (an abstention shows none)."""
     if metric == "invented_number":
-        return {r.item_id: r.scores.get(metric) or 0.0 for r in result.rows}
+        return {r.item_id: 1.0 - (r.scores.get(metric) or 0.0) for r in result.rows}
     return {r.item_id: r.scores[metric] for r in result.rows if r.scores.get(metric) is not None}
 
 
@@ -569,7 +569,7 @@ for metric in ("invented_number", "token_f1", "abstention_correct"):
     a_v, b_v = per_item(ea_base, metric), per_item(ea_fix, metric)
     ids = [i for i in a_v if i in b_v]
     paired[metric] = stats.paired_test([a_v[i] for i in ids], [b_v[i] for i in ids])
-    print(f"{metric:>18}: {paired[metric]}")
+    print(f"{'no ' * (metric == 'invented_number') + metric:>18}: {paired[metric]}")
 
 # %%
 inv_t, abst, tf1 = paired["invented_number"], paired["abstention_correct"], paired["token_f1"]
@@ -581,8 +581,8 @@ sig = {m: "significant" if t.significant else "not significant at this size" for
 display(Markdown(f"The default app stated an unsupported figure in **{flagged} of {len(ea_rows)}** answers; "
                  f"the guard turned {guarded} answers into \"I don't know\". It **{verdict}** "
                  f"`abstention_correct` ({abst}). Token F1: {tf1}, {sig['token_f1']}. Answers showing an unsupported "
-                 f"figure: {inv_t}, {sig['invented_number']}."))
-assert inv_t.diff <= 0, "the guard never shows more unsupported figures than the app it wraps"
+                 f"figure (as the share without one): {inv_t}, {sig['invented_number']}."))
+assert inv_t.diff >= 0, "the guard never shows more unsupported figures than the app it wraps"
 assert not any(r.scores.get("invented_number") == 1.0 for r in ea_fix.rows), "the guard lets no such figure out"
 assert abst.significant == (verdict != "does not measurably change")
 
