@@ -85,7 +85,7 @@ def too_many_positional() -> list[str]:
 
 def test_the_walk_sees_the_notebook_facing_modules() -> None:
     modules = public_modules()
-    assert {"labkit.perf", "labkit.deploy", "labkit.cache", "labkit.evals.judge", "labkit.enterprise.pii",
+    assert {"labkit.perf", "labkit.deploy", "labkit.cache", "labkit.evals.criteria_judge", "labkit.enterprise.pii",
             "labkit.enterprise.tenancy"} <= set(modules)
 
 

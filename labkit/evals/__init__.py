@@ -22,6 +22,9 @@ The pieces, one module each:
   ``run_variant``: a run scored for the rubric (groundedness and the judge added per answer).
 * :mod:`~labkit.evals.rubric` — the rubric on measured scores: per-answer criteria, weighted totals with
   bootstrap intervals and a paired margin (``weighted_totals``), and ``flip_weights``.
+* :mod:`~labkit.evals.failures` — error analysis: the failure taxonomy of ``datasets/failure_codes``, the
+  targeted checks ``invented_number`` and ``degenerate`` (per-row scores), their agreement with the hand
+  codes, ``TracedScores`` (scores on spans) and ``NumberGuard`` (an app change for invented figures).
 * :mod:`~labkit.evals.demo` — :class:`RubricDemo`, weight sliders over the variants' measured scores (the
   LLM-as-judge demo).
 
@@ -33,12 +36,12 @@ The pieces, one module each:
     >>> print(evals.compare(base, cand).report())
 """
 
-from labkit.evals import criteria_judge, judge, judge_validation, metrics, online, rubric, stats, variants
+from labkit.evals import criteria_judge, failures, judge, judge_validation, metrics, online, rubric, stats, variants
 from labkit.evals.demo import DEMO_RUBRIC, JudgeDemo, RubricDemo
 from labkit.evals.judge import DEFAULT_RUBRIC, Criterion, JudgeScore, Rubric
 from labkit.evals.runs import Run, RunRow, RunStore, compare, run
 from labkit.evals.stats import GateResult, Interval, bootstrap_ci, cohen_kappa, paired_test
 
 __all__ = ["DEFAULT_RUBRIC", "DEMO_RUBRIC", "Criterion", "GateResult", "Interval", "JudgeDemo", "JudgeScore", "Rubric", "RubricDemo", "Run",
-           "RunRow", "RunStore", "bootstrap_ci", "cohen_kappa", "compare", "criteria_judge", "judge", "judge_validation", "metrics", "online", "paired_test",
+           "RunRow", "RunStore", "bootstrap_ci", "cohen_kappa", "compare", "criteria_judge", "failures", "judge", "judge_validation", "metrics", "online", "paired_test",
            "rubric", "run", "stats", "variants"]

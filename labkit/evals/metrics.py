@@ -41,10 +41,12 @@ METRICS: dict[str, str] = {
     "stale_answer": "an outdated question answered with the old value instead of the current one",
     "citation_valid": "the answer cites at least one source and every [n] points to a real source",
     "citation_precision": "share of the cited documents that are gold documents",
+    "invented_number": "the answer states a number found in neither its sources nor the question (answers only)",
+    "degenerate": "the answer loops, lists [n] markers or digits, or pastes a source (answers only)",
     "groundedness": "the grounding detectors' support score of the answer against its sources (answers only)",
     "judge": "the LLM judge's rubric aggregate, 1-5 mapped to 0-1 (answers only)",
 }
-LOWER_IS_BETTER = frozenset({"stale_answer", "abstained", "latency_s", "cost_usd", "input_tokens", "output_tokens"})
+LOWER_IS_BETTER = frozenset({"invented_number", "degenerate", "stale_answer", "abstained", "latency_s", "cost_usd", "input_tokens", "output_tokens"})
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = str.maketrans({c: " " for c in string.punctuation.replace("%", "").replace("$", "")})
@@ -235,7 +237,7 @@ def citation_precision(cited: Sequence[str], relevant: Iterable[str]) -> float |
 
 def score_item(item: Mapping[str, Any], output: str | None, *, ranked_ids: Sequence[str] = (),
                context_ids: Sequence[str] = (), citations: Sequence[str] = (), n_invalid_citations: int = 0,
-               abstained: bool | None = None) -> dict[str, float | None]:
+               abstained: bool | None = None, context_text: str | None = None) -> dict[str, float | None]:
     """Every metric that applies to one golden row and one answer.
 
     Args:
@@ -247,6 +249,8 @@ def score_item(item: Mapping[str, Any], output: str | None, *, ranked_ids: Seque
         citations: document ids the answer cites.
         n_invalid_citations: citation markers that point to no source.
         abstained: whether the answer abstained (required with an output).
+        context_text: the sources as the model saw them; with it, the targeted checks of
+            :mod:`labkit.evals.failures` (``invented_number``, ``degenerate``) are scored too.
 
     Returns:
         Metric name -> value; ``None`` marks a metric that does not apply to this item.
@@ -279,4 +283,9 @@ def score_item(item: Mapping[str, Any], output: str | None, *, ranked_ids: Seque
     s["stale_answer"] = stale_answer(output, item.get("outdated_answer"), current_ok) if kind == "outdated" else None
     s["citation_valid"] = None if abstained else citation_valid(len(citations), n_invalid_citations)
     s["citation_precision"] = None if abstained or not answerable else citation_precision(citations, gold)
+    if context_text is not None:
+        from labkit.evals import failures
+
+        flags = failures.check_row({"output": output, "question": item.get("question")}, context_text)
+        s.update({k: None if abstained else float(v) for k, v in flags.items()})
     return s

@@ -234,9 +234,11 @@ def _one(app: Any, item: Mapping[str, Any], n: int, generate: bool) -> RunRow:
     try:
         ranked, row.retrieval_s = _ranked_documents(app, question, tenant, [])
         context: list[str] = []
+        context_text: str | None = None
         if generate:
             a = app.answer(question, tenant=tenant)
             context = list(a.retrieved_ids)
+            context_text = "\n".join(str(getattr(h, "text", "")) for h in getattr(a, "hits", []))
             row.output, row.abstained = a.text, bool(a.abstained)
             row.citations, row.invalid_citations = list(a.citations), len(a.invalid_citations)
             row.latency_s, row.model = float(a.latency_s), a.model
@@ -257,7 +259,8 @@ def _one(app: Any, item: Mapping[str, Any], n: int, generate: bool) -> RunRow:
         row.output = None
     row.scores = score_item(item, row.output if not row.error and generate else None, ranked_ids=row.ranked_ids,
                             context_ids=row.context_ids, citations=row.citations,
-                            n_invalid_citations=row.invalid_citations, abstained=row.abstained)
+                            n_invalid_citations=row.invalid_citations, abstained=row.abstained,
+                            context_text=context_text if generate and not row.error else None)
     return row
 
 

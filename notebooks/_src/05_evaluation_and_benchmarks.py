@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from labkit import agent, data, embed, evals, llm, traffic
+from labkit import agent, data, embed, evals, llm, tracing, traffic
 from labkit.cli import main as labkit_cli
-from labkit.evals import criteria_judge, judge_validation, metrics, online, plots, stats, variants
+from labkit.evals import criteria_judge, failures, judge_validation, metrics, online, plots, stats, variants
 from labkit.exercises import get as exercise
 from labkit.rag import RagApp
 
@@ -484,7 +484,113 @@ assert all(not s.success for s in agent_eval.scores if s.stopped), "a task the g
 # the same tool again and again until the guard stops it (`bench/results/agent.json` has the full run).
 # Six tasks give an interval as wide as the scale; an interval of zero width around 0 says only that no
 # resample found a success, not that the agent never succeeds.
+
+# %% [markdown]
+# ## 8. Error analysis: read the failures, name them, check for them
+# Aggregate metrics say *how much* fails, not *how*. Practitioners read failed requests, code each one
+# into a small taxonomy, and turn the most frequent modes into cheap checks that run on every eval.
+# Here: trace a small run of the default app, find its failed requests with SQL over the span store,
+# read a few, then use the coded set in `datasets/failure_codes` (all 71 failures of a 77-question dev
+# run, coded by hand) for the counts, the checks and a fix. Failure rule: `token_f1 < 0.5` or
+# `abstention_correct == 0`.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+t_err = tracing.setup(workdir / "error_traces.sqlite", sample_rate=1.0, service_name="nb05-errors")
+ea_rows = variants.golden_sample(16)
+traced_app = failures.TracedScores(tracing.instrument_rag(RagApp()), ea_rows)
+ea_base = evals.run(traced_app, ea_rows, name="ea-default", store=store, workers=4)
+t_err.flush()
+failed = t_err.store.sql("""
+    SELECT json_extract(attributes, '$."eval.item_id"') AS item, json_extract(attributes, '$."eval.kind"') AS kind,
+           round(json_extract(attributes, '$."eval.token_f1"'), 2) AS token_f1,
+           json_extract(attributes, '$."eval.abstention_correct"') AS abstention_ok,
+           json_extract(attributes, '$."eval.output"') AS output
+    FROM spans WHERE name = 'eval.request'
+      AND (json_extract(attributes, '$."eval.token_f1"') < 0.5
+           OR json_extract(attributes, '$."eval.abstention_correct"') = 0)""")
+print(f"{len(failed)} of {len(ea_rows)} traced requests failed")
+failed.head(6)
+
+# %%
+n_traced = int(t_err.store.sql("SELECT count(*) AS n FROM spans WHERE name = 'eval.request'")["n"][0])
+assert n_traced == len(ea_rows) and not ea_base.errors
+assert len(failed) == sum(failures.is_failure(r.scores) for r in ea_base.rows), "SQL and the run agree"
+coded = failures.load_codes()
+counts = pd.Series(failures.code_counts(coded), name="rows")
+ax = counts.sort_values().plot.barh(title=f"Failure codes of {len(coded)} failed dev requests (hand-coded)")
+ax.set_xlabel("failed requests with this code (a request may have several)")
+pd.DataFrame({"rows": counts, "definition": [failures.TAXONOMY[c] for c in counts.index]})
+
+# %% [markdown]
+# The two most frequent modes become binary checks (`labkit.evals.failures`), scored on every eval row
+# by `score_item` once the run passes the sources: **`invented_number`** (a figure in the answer that
+# neither the sources nor the question contain) for `wrong_number`, and **`degenerate`** (loops, lists
+# of `[n]` markers, digit runs, a pasted source). A check is only useful once measured against the
+# hand codes: its true-positive and true-negative rates on the coded rows, with the sources the model
+# actually saw (retrieved again: retrieval is deterministic).
+
+# %%
+top_two = list(counts.index[:2])
+assert top_two == list(failures.CHECKS.values()), "the checks target the two most frequent codes"
+tenant_of = {g["id"]: g.get("tenant") for g in data.records("golden")}
+seen = {r["item_id"]: "\n".join(h.text for h in app.retrieve(r["question"], tenant_of[r["item_id"]])) for r in coded}
+check_agreement = failures.agreement_on_codes(coded, seen)
+for a in check_agreement:
+    print(a)
+inv, degen = check_agreement
+assert degen.kappa > inv.kappa, "looping is easy to detect; a wrong-but-plausible figure is not"
+assert inv.tpr < 0.6, "most wrong figures are real numbers from the wrong passage, which the check cannot see"
+
+# %% [markdown]
+# Measured, not assumed: `degenerate` reproduces its hand code well, while `invented_number` catches
+# only the figures that appear nowhere in the sources; most `wrong_number` failures quote a real number
+# from the wrong plan or passage. It is a narrow check, and its rates say how narrow.
 #
+# **The fix.** For `wrong_number`, change the app: `failures.NumberGuard` replaces an answer whose
+# figure is not in its sources by "I don't know". Same 16 questions, paired test per metric
+# (the guard's run minus the default's).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+ea_fix = evals.run(failures.NumberGuard(RagApp()), ea_rows, name="ea-number-guard", store=store, workers=4)
+
+def per_item(result, metric):
+    """Item -> value, higher is better: for the check, 1 = no unsupported figure shown (an abstention shows none)."""
+    if metric == "invented_number":
+        return {r.item_id: 1.0 - (r.scores.get(metric) or 0.0) for r in result.rows}
+    return {r.item_id: r.scores[metric] for r in result.rows if r.scores.get(metric) is not None}
+
+
+paired = {}
+for metric in ("invented_number", "token_f1", "abstention_correct"):
+    a_v, b_v = per_item(ea_base, metric), per_item(ea_fix, metric)
+    ids = [i for i in a_v if i in b_v]
+    paired[metric] = stats.paired_test([a_v[i] for i in ids], [b_v[i] for i in ids])
+    print(f"{'no ' * (metric == 'invented_number') + metric:>18}: {paired[metric]}")
+
+# %%
+inv_t, abst, tf1 = paired["invented_number"], paired["abstention_correct"], paired["token_f1"]
+flagged = sum(r.scores.get("invented_number") == 1.0 for r in ea_base.rows)
+guarded = sum(bool(r.abstained) for r in ea_fix.rows) - sum(bool(r.abstained) for r in ea_base.rows)
+verdict = ("raises" if abst.significant and abst.diff > 0 else "lowers" if abst.significant
+           else "does not measurably change")
+sig = {m: "significant" if t.significant else "not significant at this size" for m, t in paired.items()}
+display(Markdown(f"The default app stated an unsupported figure in **{flagged} of {len(ea_rows)}** answers; "
+                 f"the guard turned {guarded} answers into \"I don't know\". It **{verdict}** "
+                 f"`abstention_correct` ({abst}). Token F1: {tf1}, {sig['token_f1']}. Answers showing an unsupported "
+                 f"figure (as the share without one): {inv_t}, {sig['invented_number']}."))
+assert inv_t.diff >= 0, "the guard never shows more unsupported figures than the app it wraps"
+assert not any(r.scores.get("invented_number") == 1.0 for r in ea_fix.rows), "the guard lets no such figure out"
+assert abst.significant == (verdict != "does not measurably change")
+
+# %% [markdown]
+# Read the verdict with the checks' rates in mind: the guard can only remove figures that appear
+# nowhere in the sources, which is a minority of the `wrong_number` failures, and every answer it
+# withholds on an answerable question costs `abstention_correct` there, while a withheld answer on
+# an unanswerable one gains it. On 16 questions only a large change is distinguishable from noise.
+
+# %% [markdown]
 # ## The ledger of this notebook
 
 # %%
