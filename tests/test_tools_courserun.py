@@ -65,6 +65,8 @@ def test_main_runs_a_notebook_and_writes_the_report_files(courserun: ModuleType,
     assert (run["calls"], run["input_tokens"], run["output_tokens"], run["asserts"]) == (3, 120, 30, 2)
     assert "| **total** | 1/1 passed |" in (out / "course_run.md").read_text(encoding="utf-8")
     assert (out / "course_run.png").stat().st_size > 0
+    executed = nbformat.read(out / "executed" / "01_tiny.ipynb", as_version=4)
+    assert executed.cells[1].execution_count == 2, "the executed notebook is saved with its execution counts"
 
 
 def test_main_refuses_a_pattern_that_matches_no_notebook(courserun: ModuleType, tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 For each notebook: wall time, model calls, tokens, cost (from the kernel's own ledger),
 asserts passed, and pass/fail. Writes ``reports/course_run.md``, ``reports/course_run.json``
-and ``reports/course_run.png``.
+and ``reports/course_run.png``, and each executed notebook, outputs included, under
+``reports/executed/`` (the same relative path as under the notebook folder), which ``make site`` renders.
 
 Usage: python tools/courserun.py notebooks [--out reports] [--only PATTERN]
 """
@@ -39,8 +40,17 @@ class NotebookRun:
     error: str = ""
 
 
-def run_notebook(path: Path, timeout: int = 900) -> NotebookRun:
-    """Execute one notebook in a fresh kernel, in its own folder."""
+def run_notebook(path: Path, timeout: int = 900, save_to: Path | None = None) -> NotebookRun:
+    """Execute one notebook in a fresh kernel, in its own folder.
+
+    Args:
+        path: the notebook.
+        timeout: seconds one cell may run.
+        save_to: where to write the executed notebook with its outputs (also when a cell failed,
+            so the error shows where it happened); None writes nothing.
+    Returns:
+        The run's outcome.
+    """
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory() as tmp:
         ledger_file = Path(tmp) / "ledger.json"
@@ -56,6 +66,9 @@ def run_notebook(path: Path, timeout: int = 900) -> NotebookRun:
         except Exception as exc:  # a kernel death or timeout is a failed notebook, not a crashed report
             error = f"{type(exc).__name__}: {exc}"[:300]
         wall = time.perf_counter() - t0
+        if save_to is not None:
+            save_to.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, save_to)
         totals = json.loads(ledger_file.read_text()) if ledger_file.exists() else {}
     return NotebookRun(
         notebook=str(path), passed=not error, wall_s=round(wall, 1), calls=int(totals.get("calls", 0)),
@@ -110,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for p in paths:
         print(f"running {p} ...", flush=True)
-        runs.append(run_notebook(p))
+        runs.append(run_notebook(p, save_to=args.out / "executed" / p.relative_to(args.root)))
         print(f"  {'pass' if runs[-1].passed else 'FAIL'} in {runs[-1].wall_s:.0f} s", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "course_run.md").write_text(report(runs), encoding="utf-8")
