@@ -23,6 +23,7 @@ LEAVE_LEDGER = ('import json, os\n'
 def courserun(tools_importable: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     # run_notebook points LABKIT_LEDGER_OUT at a temporary file; undo that after the test.
     monkeypatch.setenv("LABKIT_LEDGER_OUT", "")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
     return importlib.import_module("courserun")
 
 

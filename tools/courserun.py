@@ -25,6 +25,9 @@ from nbclient.exceptions import CellExecutionError
 from nblint import count_asserts, notebooks_under
 
 
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
 @dataclass
 class NotebookRun:
     """The outcome of executing one notebook."""
@@ -55,6 +58,9 @@ def run_notebook(path: Path, timeout: int = 900, save_to: Path | None = None) ->
     with tempfile.TemporaryDirectory() as tmp:
         ledger_file = Path(tmp) / "ledger.json"
         os.environ["LABKIT_LEDGER_OUT"] = str(ledger_file)
+        # the kernel draws plots as JupyterLab does (inline), not with the headless Agg backend that
+        # `make` exports (under Agg, plt.show() leaves no output and the saved notebook no plot)
+        os.environ["MPLBACKEND"] = INLINE_BACKEND
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(path.parent)}})
         t0 = time.perf_counter()
