@@ -24,7 +24,6 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nblint import count_asserts, notebooks_under
 
-
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
