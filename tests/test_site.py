@@ -188,3 +188,21 @@ def test_the_course_site_renders_every_page(browser: object) -> None:
     notebooks = [p for p in pages if p.name not in ("index.html", "course_run.html", "numbers.html")]
     print(f"course site: {len(notebooks)} notebook pages, {len(pages)} pages, {len(problems)} problems")
     assert not problems, problems
+
+
+def test_nbval_save_keeps_what_nbval_executed(tmp_path: Path) -> None:
+    """tools/nbval_save.py: the notebooks `pytest --nbval-lax` ran, saved with outputs, render as pages."""
+    import subprocess
+    import sys
+
+    _notebook(tmp_path / "notebooks" / "00_tiny.ipynb", LESSON)
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'tools'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "-p",
+                           "nbval_save", "--save-executed", str(tmp_path / "executed"), "notebooks"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    nb = nbformat.read(tmp_path / "executed" / "00_tiny.ipynb", as_version=4)
+    mimes = [m for c in nb.cells if c.cell_type == "code" for o in c.outputs for m in o.get("data", {})]
+    assert "image/png" in mimes and "text/html" in mimes, mimes
