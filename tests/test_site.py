@@ -69,12 +69,16 @@ def built(tools: tuple[ModuleType, ModuleType], tmp_path_factory: pytest.TempPat
     return root / "site"
 
 
-def test_pages_come_in_course_order_with_the_reports_last(built: Path) -> None:
+def test_pages_come_in_course_order_with_the_reports_last(built: Path, tools: tuple[ModuleType, ModuleType]) -> None:
     index = (built / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+\.html)"', index)
     assert links[1:] == ["00_tiny.html", "01_broken.html", "demos__tiny_demo.html", "course_run.html",
                          "numbers.html"], links
     assert "FAILED" in index and "passed in" in index, "the index shows each notebook's result from the run"
+    executed = built.parent / "reports" / "executed"
+    errors = {p.relative_to(executed).as_posix(): tools[1].error_outputs(nbformat.read(p, as_version=4))
+              for p in executed.rglob("*.ipynb")}
+    assert errors == {"01_broken.ipynb": 1, "00_tiny.ipynb": 0, "demos/tiny_demo.ipynb": 0}
     assert sorted(p.name for p in built.glob("*.html")) == sorted(["index.html", *links[1:]])
 
 

@@ -107,6 +107,11 @@ def plan_pages(executed: Path) -> list[Page]:
             Page("numbers.html", "Measured numbers", None, "report")]
 
 
+def error_outputs(nb: nbformat.NotebookNode) -> int:
+    """How many cells of an executed notebook ended in an error (a traceback on the page)."""
+    return sum(o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
 def nav_bar(pages: list[Page], i: int) -> str:
     """Links to the index and to the previous and next page."""
     links = ['<a href="index.html">Index</a>']
@@ -242,7 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "site")
     args = parser.parse_args(argv)
     written = build_site(executed=args.executed, reports=args.reports, readme=args.readme, out=args.out)
-    print(f"site: {len(written)} pages in {args.out} (open {args.out / 'index.html'})")
+    errors = {p.relative_to(args.executed).as_posix(): error_outputs(nbformat.read(p, as_version=4))
+              for p in args.executed.rglob("*.ipynb")}
+    failed = {name: n for name, n in errors.items() if n}
+    print(f"site: {len(written)} pages ({len(errors)} notebooks) in {args.out}, {sum(failed.values())} error outputs"
+          f"{': ' + ', '.join(failed) if failed else ''} (open {args.out / 'index.html'})")
     return 0
 
 
