@@ -53,13 +53,21 @@ def read_versions(path: Path = VERSIONS) -> dict[str, str]:
     return dict(data["packages"])
 
 
-def colab_cell(clone_to: Path) -> str:
-    """The notebooks' first-cell code, cloning this checkout instead of the published repository."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    import build_notebooks
+CELL_NOW = ("import json, sys\nsys.path.insert(0, sys.argv[1])\nimport build_notebooks as b\n"
+            "print(json.dumps({'cell': b.COLAB_SETUP, 'repo_url': b.REPO_URL}))")
 
-    code = build_notebooks.COLAB_SETUP
-    for published, local in ((build_notebooks.REPO_URL, ROOT.as_uri()), ("/content/stage13", str(clone_to))):
+
+def colab_cell(built: dict[str, str], clone_to: Path) -> str:
+    """The notebooks' first-cell code, cloning this checkout instead of the published repository.
+
+    Args:
+        built: ``cell`` (build_notebooks.COLAB_SETUP) and ``repo_url`` (build_notebooks.REPO_URL).
+        clone_to: where the clone goes instead of Colab's /content/stage13.
+    Returns:
+        The cell's code with those two places swapped, nothing else changed.
+    """
+    code = built["cell"]
+    for published, local in ((built["repo_url"], ROOT.as_uri()), ("/content/stage13", str(clone_to))):
         if published not in code:
             raise SystemExit(f"the Colab cell no longer contains {published!r}; update tools/colab_like.py to match it")
         code = code.replace(published, local)
@@ -86,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="colab-like-"))
     work.mkdir(parents=True, exist_ok=True)
     venv, clone = work / "venv", work / "stage13"
+    if clone.exists():
+        raise SystemExit(f"{clone} exists (the first cell would skip its set-up); remove it or pass a new --keep folder")
     py = str(venv / "bin" / "python")
     env = {**os.environ, **OFFLINE, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(venv)}
     env.pop("PYTHONPATH", None)  # nothing from the course's own environment
@@ -98,9 +108,12 @@ def main(argv: list[str] | None = None) -> int:
          [py, "-m", "pip", "install", "--quiet", *pins, "ipykernel", "nbclient"], env)
     step("register the kernel", [py, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"], env)
     before = json.loads(step("versions before", [py, "-c", VERSIONS_NOW, *colab], env, capture=True))
+    print(f"colab-like: pre-filled in {time.perf_counter() - t0:.0f} s", flush=True)
     t_setup = time.perf_counter()
-    step("the notebooks' first cell, as on Colab, against this checkout", [py, "-c", AS_ON_COLAB + colab_cell(clone)],
-         env)
+    # the cell as build_notebooks.py writes it, read in the new environment (it has nbformat; this Python may not)
+    built = json.loads(step("read the first cell", [py, "-c", CELL_NOW, str(ROOT / "tools")], env, capture=True))
+    step("the notebooks' first cell, as on Colab, against this checkout",
+         [py, "-c", AS_ON_COLAB + colab_cell(built, clone)], env)
     setup_s = time.perf_counter() - t_setup
     after = json.loads(step("versions after", [py, "-c", VERSIONS_NOW, *colab], env, capture=True))
     replaced = {n: f"{before[n]} -> {after[n]}" for n in colab if before[n] != after[n]}
