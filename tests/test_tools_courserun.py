@@ -53,7 +53,7 @@ def test_report_has_a_row_per_notebook_and_sums_them(courserun: ModuleType) -> N
 def test_a_failing_notebook_is_a_failed_run_with_its_error(courserun: ModuleType, tmp_path: Path) -> None:
     path = _notebook(tmp_path / "bad.ipynb", "assert 1 == 1", 'raise ValueError("the lesson broke")')
     run = courserun.run_notebook(path, timeout=120)
-    assert not run.passed and "the lesson broke" in run.error
+    assert not run.passed and "the lesson broke" in run.error and "\x1b[" not in run.error
     assert run.calls == 0 and run.asserts == 0, "a failed notebook's asserts do not count as passed"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -25,6 +26,7 @@ from nbclient.exceptions import CellExecutionError
 from nblint import count_asserts, notebooks_under
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -67,7 +69,8 @@ def run_notebook(path: Path, timeout: int = 900, save_to: Path | None = None) ->
         try:
             client.execute()
         except CellExecutionError as exc:
-            error = str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else "cell failed"
+            text = ANSI.sub("", str(exc)).strip()  # the traceback's colours would show as codes in the report
+            error = text.splitlines()[-1][:300] if text else "cell failed"
         except Exception as exc:  # a kernel death or timeout is a failed notebook, not a crashed report
             error = f"{type(exc).__name__}: {exc}"[:300]
         wall = time.perf_counter() - t0
