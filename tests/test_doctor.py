@@ -25,3 +25,11 @@ def test_doctor_reports_broken_torch_as_a_failed_check(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     checks = {c.name: c for c in doctor.run_checks(start_server=False)}
     assert not checks["torch"].ok and "make setup" in checks["torch"].detail
+
+
+def test_a_missing_notebook_tool_is_optional_but_a_missing_runtime_package_fails():
+    # Colab's runtime has neither jupyterlab nor nbval, and the notebooks need neither
+    assert doctor.package_check("no-such-dist-xyz", required=False).ok
+    missing = doctor.package_check("no-such-dist-xyz", required=True)
+    assert not missing.ok and "make setup" in missing.detail
+    assert doctor.package_check("torch", required=True).ok

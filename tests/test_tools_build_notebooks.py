@@ -73,3 +73,13 @@ def test_out_of_date_finds_a_missing_then_an_edited_notebook(builder: ModuleType
     assert list(stale) == [target] and "print(x + 1)" in stale[target]
     message = builder.stale_message(list(stale), root=tmp_path)
     assert "notebooks/01_tiny.ipynb" in message and "python tools/build_notebooks.py" in message
+
+
+def test_readme_badges_point_at_the_course_repository(tools_importable: Path) -> None:
+    bn = importlib.import_module("build_notebooks")
+    line = bn.readme_badges()
+    assert line.count(bn.REPO_PATH) == 2 and line.startswith("[![Binder]")
+    stale = "intro\n\n[![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/) colab\nmore\n"
+    assert bn.with_readme_badges(stale) == f"intro\n\n{line}\nmore\n"
+    readme = (tools_importable.parent / "README.md").read_text(encoding="utf-8")
+    assert line in readme, "README's badges are stale: run `python tools/build_notebooks.py`"

@@ -23,6 +23,7 @@ LEAVE_LEDGER = ('import json, os\n'
 def courserun(tools_importable: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     # run_notebook points LABKIT_LEDGER_OUT at a temporary file; undo that after the test.
     monkeypatch.setenv("LABKIT_LEDGER_OUT", "")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
     return importlib.import_module("courserun")
 
 
@@ -52,7 +53,7 @@ def test_report_has_a_row_per_notebook_and_sums_them(courserun: ModuleType) -> N
 def test_a_failing_notebook_is_a_failed_run_with_its_error(courserun: ModuleType, tmp_path: Path) -> None:
     path = _notebook(tmp_path / "bad.ipynb", "assert 1 == 1", 'raise ValueError("the lesson broke")')
     run = courserun.run_notebook(path, timeout=120)
-    assert not run.passed and "the lesson broke" in run.error
+    assert not run.passed and "the lesson broke" in run.error and "\x1b[" not in run.error
     assert run.calls == 0 and run.asserts == 0, "a failed notebook's asserts do not count as passed"
 
 
@@ -65,6 +66,8 @@ def test_main_runs_a_notebook_and_writes_the_report_files(courserun: ModuleType,
     assert (run["calls"], run["input_tokens"], run["output_tokens"], run["asserts"]) == (3, 120, 30, 2)
     assert "| **total** | 1/1 passed |" in (out / "course_run.md").read_text(encoding="utf-8")
     assert (out / "course_run.png").stat().st_size > 0
+    executed = nbformat.read(out / "executed" / "01_tiny.ipynb", as_version=4)
+    assert executed.cells[1].execution_count == 2, "the executed notebook is saved with its execution counts"
 
 
 def test_main_refuses_a_pattern_that_matches_no_notebook(courserun: ModuleType, tmp_path: Path) -> None:

@@ -30,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "notebooks" / "_src"
 CELL = re.compile(r"^# %%(.*)$")
 
-# Where the course is published; the Colab cell and the badges point here (one place to change).
-REPO_URL = "https://github.com/stage13-production/stage13-production"
+# Where the course is published (GitHub owner/name): the Colab cell, the notebooks' badges and the README's
+# badges all point here. The one place to change it; `python tools/build_notebooks.py` rewrites the README line.
 REPO_PATH = "stage13-production/stage13-production"
+REPO_URL = f"https://github.com/{REPO_PATH}"
 
 # Prepended to every notebook's first code cell. On Colab it clones the course and runs the same
 # set-up script as `make setup` in its Colab mode: Colab's preinstalled torch is kept when it imports,
@@ -54,6 +55,19 @@ def badges(target: Path, root: Path = ROOT) -> str:
             f"(https://colab.research.google.com/github/{REPO_PATH}/blob/main/{rel}) "
             f"[![Binder](https://mybinder.org/badge_logo.svg)]"
             f"(https://mybinder.org/v2/gh/{REPO_PATH}/main?urlpath=lab/tree/{rel})")
+
+
+def readme_badges() -> str:
+    """The README's badge line: Binder and Colab opening the course at ``REPO_PATH`` (notebook 00)."""
+    return (f"[![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/{REPO_PATH}/main?"
+            f"urlpath=lab/tree/notebooks/00_start_here.ipynb) [![Open In Colab](https://colab.research.google.com/"
+            f"assets/colab-badge.svg)](https://colab.research.google.com/github/{REPO_PATH}/blob/main/notebooks/"
+            f"00_start_here.ipynb)")
+
+
+def with_readme_badges(readme: str) -> str:
+    """The README with its badge line (the line that starts with the Binder badge) set to :func:`readme_badges`."""
+    return re.sub(r"^\[!\[Binder\]\(.*$", lambda _: readme_badges(), readme, count=1, flags=re.M)
 
 
 def parse(text: str) -> list[tuple[str, str]]:
@@ -131,13 +145,19 @@ def out_of_date(src_dir: Path = SRC, root: Path = ROOT) -> dict[Path, str]:
         root: the repository root the notebooks are built under.
 
     Returns:
-        ``{notebook path: its text as built now}``; empty when every notebook is up to date.
+        ``{notebook path: its text as built now}`` (and the README when its badge line does not point at
+        ``REPO_PATH``); empty when every notebook is up to date.
     """
     stale = {}
     for src in sorted(src_dir.glob("*.py")):
         target, text = build(src, root)
         if not (target.exists() and target.read_text(encoding="utf-8") == text):
             stale[target] = text
+    readme = root / "README.md"
+    if readme.exists():
+        text = readme.read_text(encoding="utf-8")
+        if with_readme_badges(text) != text:
+            stale[readme] = with_readme_badges(text)
     return stale
 
 

@@ -2,7 +2,8 @@
 
 For each notebook: wall time, model calls, tokens, cost (from the kernel's own ledger),
 asserts passed, and pass/fail. Writes ``reports/course_run.md``, ``reports/course_run.json``
-and ``reports/course_run.png``.
+and ``reports/course_run.png``, and each executed notebook, outputs included, under
+``reports/executed/`` (the same relative path as under the notebook folder), which ``make site`` renders.
 
 Usage: python tools/courserun.py notebooks [--out reports] [--only PATTERN]
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -22,6 +24,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nblint import count_asserts, notebooks_under
+
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -39,12 +44,24 @@ class NotebookRun:
     error: str = ""
 
 
-def run_notebook(path: Path, timeout: int = 900) -> NotebookRun:
-    """Execute one notebook in a fresh kernel, in its own folder."""
+def run_notebook(path: Path, timeout: int = 900, save_to: Path | None = None) -> NotebookRun:
+    """Execute one notebook in a fresh kernel, in its own folder.
+
+    Args:
+        path: the notebook.
+        timeout: seconds one cell may run.
+        save_to: where to write the executed notebook with its outputs (also when a cell failed,
+            so the error shows where it happened); None writes nothing.
+    Returns:
+        The run's outcome.
+    """
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory() as tmp:
         ledger_file = Path(tmp) / "ledger.json"
         os.environ["LABKIT_LEDGER_OUT"] = str(ledger_file)
+        # the kernel draws plots as JupyterLab does (inline), not with the headless Agg backend that
+        # `make` exports (under Agg, plt.show() leaves no output and the saved notebook no plot)
+        os.environ["MPLBACKEND"] = INLINE_BACKEND
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(path.parent)}})
         t0 = time.perf_counter()
@@ -52,10 +69,14 @@ def run_notebook(path: Path, timeout: int = 900) -> NotebookRun:
         try:
             client.execute()
         except CellExecutionError as exc:
-            error = str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else "cell failed"
+            text = ANSI.sub("", str(exc)).strip()  # the traceback's colours would show as codes in the report
+            error = text.splitlines()[-1][:300] if text else "cell failed"
         except Exception as exc:  # a kernel death or timeout is a failed notebook, not a crashed report
             error = f"{type(exc).__name__}: {exc}"[:300]
         wall = time.perf_counter() - t0
+        if save_to is not None:
+            save_to.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, save_to)
         totals = json.loads(ledger_file.read_text()) if ledger_file.exists() else {}
     return NotebookRun(
         notebook=str(path), passed=not error, wall_s=round(wall, 1), calls=int(totals.get("calls", 0)),
@@ -110,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for p in paths:
         print(f"running {p} ...", flush=True)
-        runs.append(run_notebook(p))
+        runs.append(run_notebook(p, save_to=args.out / "executed" / p.relative_to(args.root)))
         print(f"  {'pass' if runs[-1].passed else 'FAIL'} in {runs[-1].wall_s:.0f} s", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "course_run.md").write_text(report(runs), encoding="utf-8")
