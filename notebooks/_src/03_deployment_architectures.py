@@ -475,17 +475,20 @@ display(Markdown(
     f"On this machine **{faster} served the sample {ratio:.2f}× faster**; Q8_0 held "
     f"{q8.rss_mb - q4.rss_mb:+.0f} MB of resident memory against Q4_1. Token F1 moved {quality.diff:+.3f} "
     f"[{quality.low:+.3f}, {quality.high:+.3f}] ({identical}/{len(sample)} answers identical): "
-    + ("the interval includes zero, so the conversion cost no measurable quality on these questions."
-       if not quality.significant else "a measurable change in quality — read the differing answers.")))
+    + ("the interval includes zero: no measurable change in quality on these questions."
+       if not quality.significant else "the interval excludes zero: a measurable change in quality.")))
 
 # %%
 assert q8.rss_mb > q4.rss_mb, "more bits a weight should hold more resident memory"
-assert not quality.significant, f"the Q8_0 copy of Q4_1 changed token F1 measurably: {quality}"
+assert identical < len(sample), "a copy in another format still changes some greedy answers: measure quality"
 
 # %% [markdown]
-# Which format is faster depends on the CPU's kernels, so it is printed above, not asserted
-# (`bench/bench_quant.py` records the same comparison on 48 questions). A lower-bit format would shrink
-# memory further and, unlike this conversion, can cost quality: the paired test is how you would find out.
+# Which format is faster depends on the CPU's kernels, so it is printed above, not asserted. What holds
+# everywhere is that a copy in another format changes some greedy answers even though it carries no new
+# information: rounding moves a few logits, and greedy decoding follows them. So a format change needs the
+# same quality check as a prompt change. `bench/bench_quant.py` runs the comparison on 48 questions, and
+# its verdict is in the README: the speed gain did not come with the quality shown to be kept, so the
+# course still ships Q4_1.
 
 # %% [markdown]
 # ## What to take away
