@@ -343,7 +343,7 @@ assert blind_spot["string checks (combined)"] != blind_spot["token support (LM)"
 # whole sets with intervals, beside the two baselines on the same rows.
 
 # %%
-bench_file = Path("../bench/results/grounding.json")
+bench_file = Path(data.root()).parent / "bench" / "results" / "grounding.json"
 gen = json.loads(bench_file.read_text()).get("generalisation") if bench_file.exists() else None
 if gen:
     gen_table = pd.DataFrame([{"set": name, "n": res["n"], **{row["scorer"]: f"{row['AUROC']:.2f} ({row['95% CI']})"
