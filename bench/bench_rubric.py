@@ -3,7 +3,8 @@
 * Each variant of ``VARIANTS_RUN`` answers the same fixed stratified sample of the dev split
   (``labkit.evals.variants.golden_sample(SAMPLE)``), every answer scored by measured scorers:
   correctness (token F1), groundedness (the grounding detectors), citation validity, correct refusal,
-  cost (tokens), latency, and the LLM judge (its agreement with labels recorded next to it).
+  cost (tokens), latency, and the binary LLM judge on 'correct' (its TPR and TNR on labelled test
+  items, from bench/results/judge.json, recorded next to it).
 * Per variant and criterion: the mean with a 95% bootstrap interval.
 * Each weighting in ``WEIGHTINGS``: its weights, every variant's total with its interval, the winner,
   and whether it is ahead outside the interval of its paired margin over the runner-up.
@@ -42,6 +43,15 @@ def _ci(ci: evals.Interval) -> dict[str, float]:
     return {"mean": round(ci.estimate, 4), "low": round(ci.low, 4), "high": round(ci.high, 4), "n": ci.n}
 
 
+def _judge_validation() -> dict | None:
+    rates = rubric.judge_rates()
+    if rates is None:
+        return None
+    return {"criterion": rates.criterion, "model": rates.model, "backend": rates.backend,
+            "source": "bench/results/judge.json (labelled test split)",
+            "tpr": _ci(rates.tpr), "tnr": _ci(rates.tnr), "youden": round(rates.youden, 4)}
+
+
 def run() -> dict:
     rows = variants.golden_sample(SAMPLE)
     base = RagApp()
@@ -75,7 +85,7 @@ def summarise(rows: list[dict], runs: list[evals.Run], walls: dict[str, float]) 
         "variants": {v: {"changes": variants.VARIANTS[v].changes, "trade_off": variants.VARIANTS[v].trade_off,
                          "wall_s_with_judge": walls[v]} for v in VARIANTS_RUN},
         "criteria": {name: desc for name, (desc, _) in rubric.CRITERIA.items()},
-        "judge_agreement_kappa": rubric.judge_kappa(),
+        "judge_validation": _judge_validation(),
         "per_variant": {r.name: {c: _ci(ci) for c, ci in rubric.criterion_means(r).items()} for r in runs},
         "weightings": {label: {"weights": r.weights, "totals": {n: _ci(ci) for n, ci in r.totals.items()},
                                "winner": r.winner, "runner_up": r.runner_up, "margin": _ci(r.margin),

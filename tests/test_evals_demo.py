@@ -7,6 +7,9 @@ import pytest
 from labkit.evals import rubric
 from labkit.evals.demo import JudgeDemo, RubricDemo
 from labkit.evals.runs import Run, RunRow
+from labkit.evals.stats import Interval
+
+RATES = rubric.JudgeRates("correct", Interval(0.05, 0.01, 0.22, 22), Interval(0.97, 0.92, 0.99, 131), "tiny", "embedded")
 
 
 def _run(name: str, f1: float, cite: float, tokens: int, n: int = 16) -> Run:
@@ -20,7 +23,7 @@ def _run(name: str, f1: float, cite: float, tokens: int, n: int = 16) -> Run:
 
 @pytest.fixture()
 def play() -> RubricDemo:
-    return RubricDemo([_run("default", 0.5, 0.0, 800), _run("trimmed35", 0.2, 1.0, 400)], judge_kappa=0.0)
+    return RubricDemo([_run("default", 0.5, 0.0, 800), _run("trimmed35", 0.2, 1.0, 400)], judge_rates=RATES)
 
 
 def test_sliders_reweight_measured_scores_and_flip_the_winner(play: RubricDemo) -> None:
@@ -38,7 +41,7 @@ def test_widget_update_matches_the_verdict(play: RubricDemo) -> None:
     v = play.update({"correctness": 5, "citations": 0})
     assert v.winner == "default" and v == play.verdict(v.weights)
     shown = play._out.value
-    assert "Winner: <b>default</b>" in shown and "kappa 0.0" in shown and "[" in shown  # intervals shown
+    assert "Winner: <b>default</b>" in shown and "TPR 0.05 [0.01, 0.22]" in shown and "[" in shown  # intervals shown
     with pytest.raises(ValueError, match="unknown criterion"):
         play.update({"style": 1})
     with pytest.raises(ValueError, match="every weight is 0"):

@@ -133,6 +133,42 @@ def test_rubric_scores_groundedness_per_answer_without_the_judge() -> None:
     assert wrong.rows[0].scores["groundedness"] < run.rows[0].scores["groundedness"]
 
 
+def test_the_judge_column_is_the_validated_binary_judge(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit.evals import criteria_judge
+
+    asked: dict = {}
+
+    def fake_judge_many(items, name, *, examples, workers):  # the model call is the server tests' business
+        asked.update(items=items, name=name, examples=examples)
+        return [criteria_judge.Verdict(it["id"], name, it["id"] == "b", "") for it in items]
+
+    monkeypatch.setattr(criteria_judge, "judge_many", fake_judge_many)
+    rows = [RunRow("a", "How much is the Team plan?", "numeric", None, "$24", output="It costs $99 [1].",
+                   abstained=False),
+            RunRow("b", "Who is the CEO of Mars?", "unanswerable", None, "I don't know", output="I don't know.",
+                   abstained=True),
+            RunRow("c", "What is SSO?", "single_fact", None, "x", output=None, error="timeout")]
+    run = _run("j", rows)
+    contexts = {(r.question, None): "[1] Pricing\nThe Team plan costs $24 per user per month." for r in rows}
+    variants.add_rubric_scores(run, contexts)
+    assert asked["name"] == rubric.JUDGE_CRITERION
+    assert [it["id"] for it in asked["items"]] == ["a", "b"]  # abstentions are judged, failed requests are not
+    assert asked["items"][0]["reference"] == "$24"
+    assert {e["split"] for e in asked["examples"]} == {"train"}
+    assert [r.scores["judge"] for r in run.rows] == [0.0, 1.0, None]
+
+
+def test_judge_rates_come_from_the_judge_bench(tmp_path: Path) -> None:
+    rates = rubric.judge_rates()
+    assert rates is not None and rates.criterion == "correct"
+    assert rates.tpr.low <= rates.tpr.estimate <= rates.tpr.high and rates.tnr.n > 0
+    assert f"TPR {rates.tpr.estimate:.2f}" in str(rates) and rates.model in str(rates)
+    assert rates.youden == pytest.approx(rates.tpr.estimate + rates.tnr.estimate - 1)
+    assert rubric.judge_rates(tmp_path / "absent.json") is None
+    (tmp_path / "old.json").write_text('{"criteria": {}}')
+    assert rubric.judge_rates(tmp_path / "old.json") is None
+
+
 def test_cli_variants_and_rubric(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", "variants"]) == 0
     out = capsys.readouterr().out

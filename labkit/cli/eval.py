@@ -132,13 +132,13 @@ def _rubric(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise ValueError(str(exc.args[0])) from None
     ranking = rubric.weighted_totals(runs, weights, confidence=args.confidence)
-    kappa = rubric.judge_kappa()
+    rates = rubric.judge_rates()
     print(f"{'criterion':<13} {'weight':>6}  " + "  ".join(f"{n[:18]:>18}" for n in ranking.totals))
     by_label = {label: rubric.criterion_means(r) for label, r in zip(rubric.run_labels(runs), runs, strict=True)}
     means = {label: by_label[label] for label in ranking.totals}
     for name, w in ranking.weights.items():
         cells = "  ".join(f"{means[n][name].estimate:>18.3f}" if name in means[n] else f"{'-':>18}" for n in means)
-        note = f"  (judge agreement with labels: kappa {kappa})" if name == "judge" and kappa is not None else ""
+        note = f"  (judge measured on labels: {rates})" if name == "judge" and rates is not None else ""
         print(f"{name:<13} {w:>6g}  {cells}{note}")
     print(ranking.report())
     return 0

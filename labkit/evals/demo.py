@@ -31,16 +31,17 @@ class RubricDemo:
 
     Args:
         runs: the variants' runs (e.g. ``variants.run_variant`` on one ``golden_sample``).
-        judge_kappa: the judge's measured agreement with labels, shown next to its weight (None: unknown).
+        judge_rates: the judge's measured TPR and TNR on labels (``rubric.judge_rates()``), shown next to its
+            weight (None: unknown).
         confidence: interval coverage.
     """
 
-    def __init__(self, runs: Sequence[Run], *, judge_kappa: float | None = None, confidence: float = 0.95) -> None:
+    def __init__(self, runs: Sequence[Run], *, judge_rates: rubric.JudgeRates | None = None, confidence: float = 0.95) -> None:
         if len(runs) < 2:
             raise ValueError("give at least two runs to compare")
         self.runs = list(runs)
         self.labels = rubric.run_labels(self.runs)
-        self.judge_kappa = judge_kappa
+        self.judge_rates = judge_rates
         self.confidence = confidence
         self.means = {label: rubric.criterion_means(r, confidence) for label, r in zip(self.labels, self.runs,
                                                                                         strict=True)}
@@ -97,8 +98,8 @@ class RubricDemo:
         rows = []
         for name, (desc, _) in rubric.CRITERIA.items():
             cells = "".join(f"<td>{self._cell(label, name)}</td>" for label in ranking.totals)
-            note = f" <small>(agreement with labels: kappa {self.judge_kappa})</small>" if (
-                name == "judge" and self.judge_kappa is not None) else ""
+            note = f" <small>(measured on labels: {html.escape(str(self.judge_rates))})</small>" if (
+                name == "judge" and self.judge_rates is not None) else ""
             rows.append(f"<tr><td title='{html.escape(desc)}'>{name}{note}</td><td>{weights[name]:g}</td>{cells}</tr>")
         totals = "".join(f"<td style='{'background:#d8f0d8' if label == ranking.winner else ''}'><b>"
                          f"{ci.estimate:.3f}</b> [{ci.low:.3f}, {ci.high:.3f}]</td>"

@@ -44,7 +44,7 @@ METRICS: dict[str, str] = {
     "invented_number": "the answer states a number found in neither its sources nor the question (answers only)",
     "degenerate": "the answer loops, lists [n] markers or digits, or pastes a source (answers only)",
     "groundedness": "the grounding detectors' support score of the answer against its sources (answers only)",
-    "judge": "the LLM judge's rubric aggregate, 1-5 mapped to 0-1 (answers only)",
+    "judge": "the binary LLM judge's verdict on 'correct' (labkit.evals.criteria_judge), 1 pass, 0 fail",
 }
 LOWER_IS_BETTER = frozenset({"invented_number", "degenerate", "stale_answer", "abstained", "latency_s", "cost_usd", "input_tokens", "output_tokens"})
 

@@ -9,7 +9,8 @@ hand-written score:
 * ``refusal``: refused exactly when it should (says "I don't know" on unanswerable questions only);
 * ``cost``: ``1 - tokens / TOKEN_BUDGET`` (input + output tokens, floored at 0);
 * ``latency``: ``1 - latency_s / LATENCY_BUDGET_S`` (floored at 0);
-* ``judge``: the LLM judge's rubric aggregate mapped to [0, 1] (answers only).
+* ``judge``: the validated binary judge's verdict on ``correct`` (1 pass, 0 fail; its measured TPR and
+  TNR are :func:`judge_rates`).
 
 An answer's total is the weighted mean of the criteria that apply to it. Runs are compared on the
 questions they share, item by item, so the bootstrap interval of the winner's margin is a paired one.
@@ -35,6 +36,7 @@ from labkit.evals.stats import Interval, bootstrap_ci, paired_test
 
 TOKEN_BUDGET = 1000  # tokens per answer that score 0 on cost
 LATENCY_BUDGET_S = 30.0  # seconds per answer that score 0 on latency
+JUDGE_CRITERION = "correct"  # the labkit.evals.criteria_judge criterion behind the ``judge`` column
 
 
 def _score(metric: str) -> Callable[[RunRow], float | None]:
@@ -48,7 +50,7 @@ CRITERIA: dict[str, tuple[str, Callable[[RunRow], float | None]]] = {
     "refusal": ("says it does not know exactly on the unanswerable questions", _score("abstention_correct")),
     "cost": (f"1 - tokens / {TOKEN_BUDGET}", lambda r: max(0.0, 1 - (r.input_tokens + r.output_tokens) / TOKEN_BUDGET)),
     "latency": (f"1 - seconds / {LATENCY_BUDGET_S:g}", lambda r: max(0.0, 1 - r.latency_s / LATENCY_BUDGET_S)),
-    "judge": ("the LLM judge's aggregate, 1-5 mapped to 0-1", _score("judge")),
+    "judge": ("the binary LLM judge's verdict on 'correct' (1 pass, 0 fail)", _score("judge")),
 }
 DEFAULT_WEIGHTS: dict[str, float] = {name: 1.0 for name in CRITERIA}
 
@@ -258,15 +260,50 @@ def flip_weights(runs: Sequence[Run], start: Mapping[str, float], end: Mapping[s
     return flips
 
 
-def judge_kappa(results: str | Path | None = None) -> float | None:
-    """The judge's measured agreement with labels (Cohen's kappa) from ``bench/results/rag.json``; None if absent.
+@dataclass(frozen=True)
+class JudgeRates:
+    """How far the rubric's judge criterion can be trusted: its error rates on the labelled test split.
+
+    Attributes:
+        criterion: the judge criterion behind the rubric's ``judge`` column.
+        tpr: share of answers labelled pass that the judge passes (Wilson interval).
+        tnr: share of answers labelled fail that the judge fails (Wilson interval).
+        model / backend: the judge those rates were measured on.
+    """
+
+    criterion: str
+    tpr: Interval
+    tnr: Interval
+    model: str
+    backend: str
+
+    @property
+    def youden(self) -> float:
+        """TPR + TNR - 1: 0 for a judge no better than a coin, 1 for a perfect one."""
+        return self.tpr.estimate + self.tnr.estimate - 1
+
+    def __str__(self) -> str:
+        return (f"TPR {self.tpr.estimate:.2f} [{self.tpr.low:.2f}, {self.tpr.high:.2f}] (n={self.tpr.n}), "
+                f"TNR {self.tnr.estimate:.2f} [{self.tnr.low:.2f}, {self.tnr.high:.2f}] (n={self.tnr.n}) "
+                f"for {self.model} on '{self.criterion}'")
+
+
+def judge_rates(results: str | Path | None = None) -> JudgeRates | None:
+    """The rubric judge's measured TPR and TNR on labelled test items, from ``bench/results/judge.json``.
 
     Args:
-        results: the bench results file (default: the repository's ``bench/results/rag.json``).
+        results: the bench results file (default: the repository's ``bench/results/judge.json``,
+            written by ``bench/run.py judge``).
+
+    Returns:
+        The rates of the ``correct`` criterion, or None if the file is absent or has no such entry.
     """
-    path = Path(results) if results else Path(__file__).resolve().parents[2] / "bench" / "results" / "rag.json"
+    path = Path(results) if results else Path(__file__).resolve().parents[2] / "bench" / "results" / "judge.json"
     try:
-        agreement = json.loads(path.read_text())["judge_agreement"]
-        return float(agreement["judge_aggregate_ge_3"]["kappa"])
+        data = json.loads(path.read_text())
+        rates = data["criteria"][JUDGE_CRITERION]
+        tpr, tnr = (Interval(float(r["estimate"]), float(r["low"]), float(r["high"]), int(r["n"]))
+                    for r in (rates["tpr_test"], rates["tnr_test"]))
+        return JudgeRates(JUDGE_CRITERION, tpr, tnr, str(data["judge_model"]), str(data["backend"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -122,8 +122,10 @@ def add_rubric_scores(result: Run, contexts: Mapping[tuple[str, str | None], str
     """Score each answered row of a run for groundedness (and with the LLM judge), in ``row.scores``.
 
     ``groundedness`` is :func:`labkit.grounding.support_score` of the answer against the sources it
-    was written from; ``judge`` is the judge's aggregate on ``DEFAULT_RUBRIC``, mapped from 1-5 to 0-1.
-    Both are None on an abstention (there is no claim to check) and on a failed request.
+    was written from (None on an abstention: there is no claim to check). ``judge`` is the verdict of
+    :mod:`labkit.evals.criteria_judge` on ``rubric.JUDGE_CRITERION`` (1.0 pass, 0.0 fail) with its
+    few-shot examples from the labelled train split, on every answer, abstentions included (the
+    criterion says when declining is right). Both are None on a failed request.
 
     Args:
         result: the run (changed in place).
@@ -132,20 +134,24 @@ def add_rubric_scores(result: Run, contexts: Mapping[tuple[str, str | None], str
         workers: judge requests in flight.
     """
     from labkit import grounding
-    from labkit.evals import judge as judge_mod
+    from labkit.evals import criteria_judge
+    from labkit.evals.rubric import JUDGE_CRITERION
 
-    answered = [r for r in result.rows if r.output and not r.error and not r.abstained]
+    answered = [r for r in result.rows if r.output is not None and not r.error]
     for r in result.rows:
         r.scores["groundedness"] = None
         r.scores["judge"] = None
     for r in answered:
-        r.scores["groundedness"] = grounding.support_score(contexts[(r.question, r.tenant)], r.question,
-                                                           str(r.output)).score
+        if not r.abstained:
+            r.scores["groundedness"] = grounding.support_score(contexts[(r.question, r.tenant)], r.question,
+                                                               str(r.output)).score
     if judge and answered:
-        items = [{"question": r.question, "context": contexts[(r.question, r.tenant)], "answer": str(r.output)}
+        shots = criteria_judge.few_shot(JUDGE_CRITERION, criteria_judge.load_labelled())
+        items = [{"id": r.item_id, "question": r.question, "reference": r.reference or "", "answer": str(r.output)}
                  for r in answered]
-        for r, s in zip(answered, judge_mod.score_many(items, workers=workers), strict=True):
-            r.scores["judge"] = (s.aggregate - 1) / 4
+        verdicts = criteria_judge.judge_many(items, JUDGE_CRITERION, examples=shots, workers=workers)
+        for r, v in zip(answered, verdicts, strict=True):
+            r.scores["judge"] = 1.0 if v.passed else 0.0
 
 
 def run_variant(name: str, rows: Sequence[Mapping[str, Any]], *, store: str | Path | RunStore | None = None,

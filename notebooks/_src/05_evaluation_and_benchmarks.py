@@ -303,8 +303,8 @@ if use_cache:  # the bench's embedded judge: filler turned its "fail" into "pass
 # it): the **default**; **trimmed35**, each source cut to ~35 words; **prompt-v2**, a terse prompt. Every
 # answer is scored per criterion by a **measured** scorer — nobody writes a score by hand:
 # correctness (token F1), groundedness (the grounding detectors of notebook 07), citation validity,
-# correct refusal, cost (tokens), latency, and this judge (its kappa from the bench is printed next to
-# it). A variant's total is the weighted mean per answer, with a 95% bootstrap interval.
+# correct refusal, cost (tokens), latency, and the binary judge above on "correct" (its TPR and TNR
+# from the bench are printed next to it). A variant's total is the weighted mean per answer, with a 95% bootstrap interval.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -313,7 +313,7 @@ variant_runs = [variants.run_variant(v, rubric_sample, store=store, base_app=app
                 for v in ("default", "trimmed35", "prompt-v2")]
 per_criterion = pd.DataFrame({r.name: {c: f"{ci.estimate:.2f} [{ci.low:.2f}, {ci.high:.2f}]"
                                        for c, ci in evals.rubric.criterion_means(r).items()} for r in variant_runs})
-print(f"judge agreement with labels (bench): kappa {evals.rubric.judge_kappa()}")
+print(f"the judge column, measured on labelled test answers (bench): {evals.rubric.judge_rates()}")
 per_criterion
 
 # %% [markdown]

@@ -5,7 +5,8 @@
 # (each source cut to ~35 words) and **prompt-v2** (a terse prompt) — answer the same 10 golden
 # questions. Every answer is scored on seven criteria by **measured** scorers: correctness (token F1
 # against the reference), groundedness (the grounding detectors), citation validity, correct refusal,
-# cost (tokens), latency, and the LLM judge, shown with its measured agreement with labels. Then you
+# cost (tokens), latency, and a binary LLM judge ("is this answer correct?"), shown with its true-positive and
+# true-negative rates measured on labelled answers. Then you
 # move one slider per criterion and watch which variant wins, each total with a 95% bootstrap interval.
 #
 # **Time to run:** about 1.5–2 minutes on 2 CPU cores (30 answers and about 30 judge calls).
@@ -15,8 +16,8 @@
 # 1. *Groundedness only, then cost only.* Trimming the sources saves prompt tokens; the terse prompt
 #    writes shorter answers with fewer claims to check. Does the winner flip? And on correctness only?
 # 2. *Every weight 1.* Is the winner ahead outside its interval, or could 10 questions not tell?
-# 3. *The judge.* Its kappa with labels is printed next to its weight. What weight does a judge with
-#    kappa near 0 deserve — and what happens to the ranking when you give it 5?
+# 3. *The judge.* Its TPR and TNR on labelled answers are printed next to its weight. What weight does a
+#    judge with TPR + TNR near 1 (a coin) deserve — and what happens to the ranking when you give it 5?
 
 # %%
 from IPython.display import Markdown, display
@@ -29,7 +30,7 @@ from labkit.rag import RagApp
 # ## Run and score every variant once
 # The sample is fixed (`variants.golden_sample(10)`: the dev split in a fixed shuffled order, the kinds
 # taking turns, so it holds unanswerable questions too). Each run keeps its answers, tokens and latency;
-# `run_variant` adds the groundedness score and the judge's aggregate to every answer. The sliders only
+# `run_variant` adds the groundedness score and the judge's pass/fail verdict to every answer. The sliders only
 # reweight these stored scores, so moving them costs nothing.
 
 # %%
@@ -51,7 +52,7 @@ assert [len(r) for r in runs] == [10, 10, 10] and not any(r.errors for r in runs
 # the runner-up — paired, question by question — excludes zero.
 
 # %%
-play = evals.RubricDemo(runs, judge_kappa=rubric.judge_kappa())
+play = evals.RubricDemo(runs, judge_rates=rubric.judge_rates())
 display(play.widget)
 first = play.update()
 
@@ -82,7 +83,8 @@ assert by_grounding.winner != by_cost.winner and flips, "the weights, not the an
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-kappa = rubric.judge_kappa()
+rates = rubric.judge_rates()
+same_judge = rates is not None and rates.model == llm.model_for("judge")
 display(Markdown(
     f"**This run** (`{llm.model_for('chat')}` answering, `{llm.model_for('judge')}` judging): groundedness alone "
     f"crowns **{by_grounding.winner}** ("
@@ -92,16 +94,20 @@ display(Markdown(
     + ("ahead outside its interval" if by_correctness.decisive else "not ahead outside its interval: 10 questions "
        "cannot separate the variants on correctness")
     + f"). With every weight 1 the winner is **{equal.winner}**" + ("" if equal.decisive else ", inside the noise")
-    + f". The judge's agreement with labels is kappa {kappa}: "
-    + ("as good as a coin — weighting it moves the ranking without information."
-       if kappa is not None and kappa < 0.2 else "read it before you weight it.")))
+    + ". " + ("The judge has no measured rates here (`bench/run.py judge` writes them): do not weight it yet."
+              if rates is None else
+              f"The judge's rates were measured for {rates.model}, not for this run's judge: run `bench/run.py "
+              f"judge` against this endpoint before you weight it." if not same_judge else
+              f"The judge's rates on labelled answers are {rates}; TPR + TNR − 1 = {rates.youden:.2f}: "
+              + ("as good as a coin — weighting it moves the ranking without information."
+                 if rates.youden < 0.2 else "better than a coin; its column still carries its error rates."))))
 
 # %% [markdown]
 # **What to take away.** The answers did not change between those lines; only the weights did. That is
 # the rubric's power and its danger: pick the weights **before** you look at the results, write them
 # down, version them with the rubric, and keep them fixed while comparing variants. Read every winner
 # with its interval — a lead inside the noise is not a decision. A criterion is only worth weight if its
-# scorer is measured: the judge's column moves the totals as much as any other, whatever its kappa.
+# scorer is measured: the judge's column moves the totals as much as any other, whatever its error rates.
 # Point `OPENAI_BASE_URL` at a larger model and run this again to see how a stronger model and judge
 # change the columns.
 #
