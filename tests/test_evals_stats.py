@@ -44,6 +44,9 @@ def test_paired_test_finds_a_real_shift_and_not_a_null_one() -> None:
     assert not null.significant and null.p_value > 0.05
     with pytest.raises(ValueError, match="same items"):
         stats.paired_test([1, 0], [1, 0, 1])
+    # on five items the percentile interval excludes 0 while the sign-flip test gives p = 0.25: not significant
+    few = stats.paired_test([0, 0, 0, 0, 0], [1, 1, 1, 0, 0])
+    assert few.low > 0 and few.p_value > 0.2 and not few.significant
 
 
 def test_gate_fails_only_when_the_drop_is_beyond_the_interval() -> None:

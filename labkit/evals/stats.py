@@ -134,8 +134,13 @@ class _Difference:
 
     @property
     def significant(self) -> bool:
-        """Whether the interval of the difference excludes zero."""
-        return self.low > 0 or self.high < 0
+        """Whether both the interval excludes zero and the p-value is below 1 - confidence.
+
+        On a few items the percentile bootstrap interval runs narrow and can exclude zero while the
+        permutation test gives p = 0.1; a difference is called significant only when both agree.
+        """
+        alpha = 1 - getattr(self, "confidence", 0.95)
+        return (self.low > 0 or self.high < 0) and self.p_value < alpha
 
     def _head(self) -> str:
         return f"b - a = {self.diff:+.3f} [{self.low:+.3f}, {self.high:+.3f}], p = {self.p_value:.3g}"

@@ -475,8 +475,8 @@ display(Markdown(
     f"On this machine **{faster} served the sample {ratio:.2f}× faster**; Q8_0 held "
     f"{q8.rss_mb - q4.rss_mb:+.0f} MB of resident memory against Q4_1. Token F1 moved {quality.diff:+.3f} "
     f"[{quality.low:+.3f}, {quality.high:+.3f}] ({identical}/{len(sample)} answers identical): "
-    + ("the interval includes zero: no measurable change in quality on these questions."
-       if not quality.significant else "the interval excludes zero: a measurable change in quality.")))
+    + (f"p = {quality.p_value:.2g}, a measurable change in quality." if quality.significant else
+       f"p = {quality.p_value:.2g}: no measurable change in quality on these questions.")))
 
 # %%
 assert q8.rss_mb > q4.rss_mb, "more bits a weight should hold more resident memory"
