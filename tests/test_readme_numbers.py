@@ -87,6 +87,11 @@ CHECKS: list[tuple[str, str, list[tuple[str, str, float]]]] = [
     ("prompt trimming on the golden sample", rf"{NUM} % fewer input tokens, quality {NUM} → {NUM}",
      [("routing", "trimming.input_tokens_saved", 100), ("routing", "trimming.quality_full", 1),
       ("routing", "trimming.quality_trimmed", 1)]),
+    ("rubric on measured scores", rf"cost only: trimmed35 wins by {NUM} \[{NUM}, {NUM}\]; trust .*: prompt-v2 wins by "
+                                  rf"{NUM} \[{NUM}, {NUM}\]; {NUM} pairs of weightings",
+     [("rubric", f"weightings.{w}.margin.{k}", 1) for w in ("cost (tokens only)",
+                                                             "trust (groundedness 2, citations 1, refusal 1)")
+      for k in ("mean", "low", "high")] + [("rubric", "targets.0.value", 1)]),
     ("semantic cache lookup at", rf"p50 {NUM} ms", [("cache", "lookup.search_p50_ms", 1)]),
     ("cache hit vs generation", rf"{NUM}× faster", [("cache", "hit_vs_generation.speedup", 1)]),
     ("semantic cache on held-out", rf"{NUM} % false hits, {NUM} % hits",

@@ -353,7 +353,8 @@ assert ranks["groundedness first"].winner != "trimmed35" and weight_flips, "the 
 # groundedness; on correctness trimming loses words the answer could quote — a loss the benchmark
 # measures on the whole dev split (`bench/results/rag.json`, `trim_lever_dev`). Read the intervals (the
 # list above says which leads this run can tell from noise): on 12 questions expect only the token saving
-# to be surely real; on 20 (`bench/results/rubric.json`) the terse prompt's groundedness lead was too. Latency is measured as well, but runs made minutes apart on a shared
+# to be surely real; on 20 (`bench/results/rubric.json`) the terse prompt's lead under a trust weighting (groundedness 2,
+# citations 1, refusal 1) was too. Latency is measured as well, but runs made minutes apart on a shared
 # machine see different loads, so its column says as much about the machine as about the variant.
 # Weights are a product decision — "a wrong number is worse than a costly answer" — so write them down,
 # version them with the rubric, and keep them fixed while you compare variants. The demo
