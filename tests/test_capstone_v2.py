@@ -101,6 +101,53 @@ def test_wrong_day_gets_no_direction(tmp_path):
     assert "earlier" not in early.lines[0] and "later" not in late.lines[0]
 
 
+def test_cache_tenant_signature_is_another_tenants_document():
+    base = plan.Baseline(frozenset(), 0, 0.0, frozenset())
+    own = _span("t", "a", "rag.retrieve", 0, 1, **{"rag.tenant": "halyard", "rag.retrieved_tenants": ["shared", "halyard"]})
+    leak = _span("t", "a", "rag.retrieve", 0, 1, **{"rag.tenant": "verbena", "rag.retrieved_tenants": ["halyard"]})
+    assert not plan.SIGNATURES["cache-tenant"]([own], base)
+    assert plan.SIGNATURES["cache-tenant"]([leak], base)
+
+
+def test_model_swap_signature_is_a_response_model_unseen_on_day_one():
+    base = plan.Baseline(frozenset(), 0, 0.0, frozenset(), frozenset({"m-2025-09-02"}))
+    chat = {"gen_ai.operation.name": "chat"}
+    same = _span("t", "c", "chat m", 0, 1, **chat, **{"gen_ai.response.model": "m-2025-09-02"})
+    moved = _span("t", "c", "chat m", 0, 1, **chat, **{"gen_ai.response.model": "m-2025-10-21"})
+    assert not plan.SIGNATURES["model-swap"]([same], base)
+    assert plan.SIGNATURES["model-swap"]([moved], base)
+
+
+def _scored_trace(n: int, day: int, sha: str, score: float) -> tuple[str, list[dict]]:
+    tid, t = f"{n:016x}", 86_400 * (day - 1) + 3_600 + 60 * n
+    return tid, [_span(tid, "r", "request", t, t + 2, **{"labkit.request_id": f"r-{n}"}),
+                 _span(tid, "g", "rag.generate", t + 0.1, t + 1, "r", **{"rag.prompt.sha": sha}),
+                 _span(tid, "e", "evaluation support", t + 1.5, t + 1.5, "r",
+                       **{"gen_ai.evaluation.score.value": score})]
+
+
+def _scored_week(tmp_path: Path, day2_sha: str, day2_score: float, n_day2: int = 10) -> chk.Week:
+    traces = dict(_scored_trace(n, 1, "aaa", 0.75 + 0.02 * (n % 3)) for n in range(8))
+    traces.update(_scored_trace(n, 2, day2_sha, day2_score + 0.02 * (n % 3)) for n in range(8, 8 + n_day2))
+    return _week(traces, [], tmp_path)
+
+
+def test_fix_verdict_pairs_the_replayed_requests(tmp_path):
+    base = plan.Baseline(frozenset({"aaa"}), 100, 1e-9, frozenset())
+    week = _scored_week(tmp_path, "bbb", 0.3)
+    works, why = chk.fix_verdict(week, _scored_week(tmp_path, "aaa", 0.8), "prompt-template", base)
+    assert works and why.startswith("fix proven") and "on 10 requests scored in both runs" in why, why
+    nothing, why = chk.fix_verdict(week, _scored_week(tmp_path, "bbb", 0.3), "prompt-template", base)
+    assert not nothing and why == f"fix not proven: 10 traces of the re-run still show {chk.EVIDENCE['prompt-template']}"
+    hidden, why = chk.fix_verdict(week, _scored_week(tmp_path, "aaa", 0.3), "prompt-template", base)
+    assert not hidden and "has not raised them" in why and "+0.000" in why, why  # signature gone, drop still there
+    worse, why = chk.fix_verdict(_scored_week(tmp_path, "bbb", 0.8), _scored_week(tmp_path, "aaa", 0.5),
+                                 "prompt-template", base)
+    assert not worse and why.endswith("the re-run scores lower on the same requests"), why
+    few, why = chk.fix_verdict(week, _scored_week(tmp_path, "aaa", 0.8, n_day2=3), "prompt-template", base)
+    assert not few and f"the paired test needs {chk.MIN_PAIRS}" in why, why
+
+
 def test_bad_findings_file_is_one_line(tmp_path):
     bad = tmp_path / "f.json"
     bad.write_text(json.dumps({"findings": [{"bug": "gremlins", "trace_ids": ["12345678"], "day": 1}]}))

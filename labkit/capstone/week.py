@@ -23,7 +23,7 @@ from typing import Any
 from labkit import data, llm, tracing
 from labkit.capstone import world
 from labkit.capstone.env import Env, EnvConfig
-from labkit.capstone.faults import FaultProxy, FaultSchedule
+from labkit.capstone.faults import FaultProxy, FaultSchedule, ModelSwap
 from labkit.capstone.layers import Request, Response, Service
 from labkit.capstone.plan import DAY_S, _draw, _seal, _unseal
 from labkit.clock import RunningClock
@@ -122,7 +122,8 @@ def run_week(service: Service, *, seed: int | None = None, days: float = 7, scal
     server = llm.server() if llm.backend() == "embedded" else None
     upstream = server.root_url if server else llm.base_url().removesuffix("/v1")
     proxy = FaultProxy(upstream, FaultSchedule(world.fault_windows(settings["traffic_seed"], settings["days"])),
-                       timeout_hold_s=13.0).start()
+                       timeout_hold_s=13.0, swap=ModelSwap(llm.model_for("chat"), at_s=next(
+                           (p.start_s for p in plan if p.kind == "model-swap"), None))).start()
     statuses: dict[str, int] = {}
     try:
         env = Env(plan=plan, config=config or EnvConfig(), rag=RagApp(config=RagConfig(k=3, max_tokens=48)),
