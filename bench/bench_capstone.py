@@ -23,7 +23,7 @@ from labkit import llm
 from labkit.capstone import check, env, plan, prototypes, week
 from labkit.capstone.faults import snapshots
 
-SEED, DAYS, SCALE = 4, 7, 1.0
+SEED, DAYS, SCALE = 7, 7, 1.0  # seed 7 plants model-swap (day 3) and cache-tenant (day 6)
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -174,9 +174,11 @@ def _all_kinds(tmp_path: Path) -> Path:
 def test_real_weeks_oracle_free_bare_fails_reference_found_and_fixed(tmp_path):
     from capstone_finder import find
 
+    from labkit import llm
     from labkit.capstone import env, prototypes, week
+    from labkit.capstone.faults import snapshots
 
-    ref = week.run_week(prototypes.reference(), seed=4, days=3, scale=0.3, out=tmp_path / "ref")
+    ref = week.run_week(prototypes.reference(eval_rate=1.0), seed=4, days=3, scale=0.3, out=tmp_path / "ref")
     other = week.run_week(prototypes.reference(), seed=11, days=3, scale=0.3, out=tmp_path / "other")
     claims = chk.read_findings(_all_kinds(tmp_path))
     texts = [chk.check(claims, d).text() for d in (ref.dir, other.dir)]
@@ -187,9 +189,10 @@ def test_real_weeks_oracle_free_bare_fails_reference_found_and_fixed(tmp_path):
     assert [p.split(":")[0] for p in problems][:4] == ["tracing", "input guard", "output guard", "cost cap"]
 
     findings = find(ref.dir)
-    fix_env = env.EnvConfig(prompt_version="v1-grounded", reingest=True, max_retries=2, retry_backoff_s=0.5)
-    fixed = week.run_week(prototypes.reference(), out=tmp_path / "fix", replay=ref.dir, config=fix_env,
-                          only_days=[min(f["day"] for f in findings)])
+    fix_env = env.EnvConfig(prompt_version="v1-grounded", reingest=True, max_retries=2, retry_backoff_s=0.5,
+                            cache_key_tenant=True, model_snapshot=snapshots(llm.model_for("chat"))[0])
+    fixed = week.run_week(prototypes.reference(eval_rate=1.0), out=tmp_path / "fix", replay=ref.dir, config=fix_env,
+                          only_days=list(range(min(f["day"] for f in findings), 4)))
     for f in findings:
         if f["bug"] != "price-change":  # a price rise is fixed by a budget, not a replay
             f["fix_run"] = str(fixed.dir)

@@ -81,6 +81,14 @@ def _settings(seed: int | None, days: float, scale: float, agent: bool, replay: 
             "plan": _seal(_draw(rng, agent=agent, days=days), run_id)}
 
 
+def _warm_up(upstream: str) -> None:
+    """One short call straight to the model server before the week (and its tracing) starts, so the
+    first request does not pay the server's cold start against the client's timeout, as a deployed
+    service would not."""
+    llm.client(base_url=f"{upstream}/v1", max_retries=0, timeout=120.0).chat.completions.create(
+        model=llm.model_for("chat"), messages=[{"role": "user", "content": "Hello"}], max_tokens=4, temperature=0)
+
+
 def run_week(service: Service, *, seed: int | None = None, days: float = 7, scale: float = 1.0,
              out: str | Path, agent: bool = False, config: EnvConfig | None = None,
              replay: str | Path | None = None, only_days: list[int] | None = None) -> WeekRun:
@@ -118,9 +126,10 @@ def run_week(service: Service, *, seed: int | None = None, days: float = 7, scal
     feedback_rng = random.Random(f"capstone-feedback-{settings['run_id']}")
     clock = RunningClock(world.START)
     t0_ns = int(world.START.timestamp() * 1e9)
-    tr = tracing.setup(out / "traces.sqlite", sample_rate=1.0, clock=clock, service_name="capstone")
     server = llm.server() if llm.backend() == "embedded" else None
     upstream = server.root_url if server else llm.base_url().removesuffix("/v1")
+    _warm_up(upstream)
+    tr = tracing.setup(out / "traces.sqlite", sample_rate=1.0, clock=clock, service_name="capstone")
     proxy = FaultProxy(upstream, FaultSchedule(world.fault_windows(settings["traffic_seed"], settings["days"])),
                        timeout_hold_s=13.0, swap=ModelSwap(llm.model_for("chat"), at_s=next(
                            (p.start_s for p in plan if p.kind == "model-swap"), None))).start()
