@@ -198,3 +198,35 @@ def test_real_weeks_oracle_free_bare_fails_reference_found_and_fixed(tmp_path):
             f["fix_run"] = str(fixed.dir)
     result = chk.check(findings, ref.dir)
     assert result.passed, result.text()
+
+
+def test_model_swap_proxy_moves_the_name_and_pinning_keeps_the_old_snapshot():
+    from email.message import Message
+
+    from labkit.capstone.faults import FaultProxy, FaultSchedule, ModelSwap, snapshots
+
+    old, new = snapshots("m")
+    proxy = FaultProxy("http://127.0.0.1:9", FaultSchedule([]), swap=ModelSwap("m", at_s=100.0, temperature=1.3))
+
+    def served(model: str, at: float) -> tuple[dict, str]:
+        headers = Message()
+        headers["X-Sim-Time"] = str(at)
+        body = json.dumps({"model": model, "temperature": 0}).encode()
+        sent = json.loads(proxy.rewrite_request(headers, body))
+        reply = json.loads(proxy.rewrite_reply(headers, body, json.dumps({"model": "m", "choices": []}).encode()))
+        return sent, reply["model"]
+
+    assert served("m", 50.0) == ({"model": "m", "temperature": 0}, old)
+    sent, name = served("m", 150.0)
+    assert name == new and sent["model"] == "m" and sent["temperature"] == 1.3 and "seed" in sent
+    assert served(old, 150.0) == ({"model": "m", "temperature": 0}, old)  # pinned: the swap never reaches it
+
+
+def test_env_config_accepts_only_snapshots_the_provider_serves():
+    from labkit import llm
+    from labkit.capstone import env
+    from labkit.capstone.faults import snapshots
+
+    assert env.EnvConfig(model_snapshot=snapshots(llm.model_for("chat"))[0]).model_snapshot
+    with pytest.raises(ValueError, match="a gen_ai.response.model value in your traces"):
+        env.EnvConfig(model_snapshot="some-model-latest")
