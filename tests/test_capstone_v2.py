@@ -135,16 +135,16 @@ def _scored_week(tmp_path: Path, day2_sha: str, day2_score: float, n_day2: int =
 def test_fix_verdict_pairs_the_replayed_requests(tmp_path):
     base = plan.Baseline(frozenset({"aaa"}), 100, 1e-9, frozenset())
     week = _scored_week(tmp_path, "bbb", 0.3)
-    works, why = chk.fix_verdict(week, _scored_week(tmp_path, "aaa", 0.8), "prompt-template", base)
+    works, why = chk.fix_verdict(week, _scored_week(tmp_path, "aaa", 0.8), "prompt-template", base=base)
     assert works and why.startswith("fix proven") and "on 10 requests scored in both runs" in why, why
-    nothing, why = chk.fix_verdict(week, _scored_week(tmp_path, "bbb", 0.3), "prompt-template", base)
+    nothing, why = chk.fix_verdict(week, _scored_week(tmp_path, "bbb", 0.3), "prompt-template", base=base)
     assert not nothing and why == f"fix not proven: 10 traces of the re-run still show {chk.EVIDENCE['prompt-template']}"
-    hidden, why = chk.fix_verdict(week, _scored_week(tmp_path, "aaa", 0.3), "prompt-template", base)
+    hidden, why = chk.fix_verdict(week, _scored_week(tmp_path, "aaa", 0.3), "prompt-template", base=base)
     assert not hidden and "has not raised them" in why and "+0.000" in why, why  # signature gone, drop still there
     worse, why = chk.fix_verdict(_scored_week(tmp_path, "bbb", 0.8), _scored_week(tmp_path, "aaa", 0.5),
-                                 "prompt-template", base)
+                                 "prompt-template", base=base)
     assert not worse and why.endswith("the re-run scores lower on the same requests"), why
-    few, why = chk.fix_verdict(week, _scored_week(tmp_path, "aaa", 0.8, n_day2=3), "prompt-template", base)
+    few, why = chk.fix_verdict(week, _scored_week(tmp_path, "aaa", 0.8, n_day2=3), "prompt-template", base=base)
     assert not few and f"the paired test needs {chk.MIN_PAIRS}" in why, why
 
 

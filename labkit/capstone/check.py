@@ -214,10 +214,10 @@ def _fix_proven(week: Week, kind: str, fix_dir: Path, base: Baseline) -> tuple[b
         return False, f"fix not proven: {exc}"
     if fix.info.get("run_id") != week.info.get("run_id") or not fix.info.get("replay_of"):
         return False, f"fix not proven: {fix_dir} is not a replay of this week (run_week(..., replay=RUN))"
-    return fix_verdict(week, fix, kind, base)
+    return fix_verdict(week, fix, kind, base=base)
 
 
-def fix_verdict(week: Week, fix: Week, kind: str, base: Baseline) -> tuple[bool, str]:
+def fix_verdict(week: Week, fix: Week, kind: str, *, base: Baseline) -> tuple[bool, str]:
     """Does the replay ``fix`` prove the fix of ``kind`` in ``week``? Returns (proven, one line why).
 
     The rule: (1) no trace of the re-run shows the kind's signature; (2) at least ``MIN_PAIRS``
