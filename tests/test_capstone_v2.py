@@ -230,3 +230,36 @@ def test_env_config_accepts_only_snapshots_the_provider_serves():
     assert env.EnvConfig(model_snapshot=snapshots(llm.model_for("chat"))[0]).model_snapshot
     with pytest.raises(ValueError, match="a gen_ai.response.model value in your traces"):
         env.EnvConfig(model_snapshot="some-model-latest")
+
+
+@pytest.mark.server
+def test_real_week_cache_tenant_found_and_fix_judged_both_ways(tmp_path, monkeypatch):
+    """A retrieval-only service (no model calls, so it is quick) through a real week with the search-cache
+    bug planted: the finder's SQL finds it, a replay with the cache keyed by tenant proves the fix, a
+    replay that changes nothing does not."""
+    from capstone_finder import find
+
+    from labkit.capstone import env, week
+    from labkit.capstone.layers import Response, with_online_eval, with_tracing
+    from labkit.rag import prompts
+
+    monkeypatch.setattr(week, "_draw", lambda rng, agent, days: [plan.Planted("cache-tenant", plan.DAY_S * 1.2),
+                                                                  plan.Planted("reingest-drop", plan.DAY_S * 5.5)])
+
+    def retrieval_only(request):
+        hits = request.env.retrieve(request.text, tenant=request.tenant, k=3)
+        return Response(hits[0].text[:200] if hits else "I don't know", context=prompts.format_context(hits))
+
+    service = with_tracing(with_online_eval(retrieval_only, rate=1.0))
+    ref = week.run_week(service, seed=5, days=4, scale=0.3, out=tmp_path / "ref")
+    findings = [f for f in find(ref.dir) if f["bug"] == "cache-tenant"]
+    assert findings and findings[0]["day"] == 2
+    fixed = week.run_week(service, out=tmp_path / "fix", replay=ref.dir, config=env.EnvConfig(cache_key_tenant=True),
+                          only_days=[2, 3, 4])
+    unchanged = week.run_week(service, out=tmp_path / "same", replay=ref.dir, only_days=[2, 3, 4])
+    verdicts = []
+    for run in (fixed, unchanged):
+        findings[0]["fix_run"] = str(run.dir)
+        verdicts.append(chk.check(findings, ref.dir).verdicts[0])
+    assert verdicts[0].fixed and "fix proven" in verdicts[0].lines[-1], verdicts[0].lines
+    assert not verdicts[1].fixed and "traces of the re-run still show" in verdicts[1].lines[-1], verdicts[1].lines
