@@ -48,9 +48,10 @@ def run() -> dict[str, Any]:
         info = check.load_week(ran.dir).info
         planted = sorted({p.kind for p in plan._unseal(info["plan"], info["run_id"])})  # the grader's key
         first = min((f["day"] for f in findings), default=1)
+        replay_days = [d for d in (first, first + 1) if d <= DAYS]
         t1 = time.perf_counter()
         fixed = week.run_week(prototypes.reference(), out=Path(tmp) / "fix", replay=ran.dir, config=_fixes(),
-                              only_days=[d for d in (first, first + 1) if d <= DAYS])
+                              only_days=replay_days)
         replay_wall = time.perf_counter() - t1
         for f in findings:
             f["fix_run"] = str(fixed.dir)
@@ -64,7 +65,7 @@ def run() -> dict[str, Any]:
                    f"week, {load_during:.1f} after it), so the wall time is an upper bound for a quiet machine."),
         "seed": SEED, "days": DAYS, "scale": SCALE, "model": llm.model_for("chat"), "backend": llm.backend(),
         "requests": ran.requests, "statuses": ran.statuses, "week_wall_s": round(wall, 1),
-        "replay_days": fixed.requests and [d for d in (first, first + 1) if d <= DAYS],
+        "replay_days": replay_days,
         "replay_requests": fixed.requests, "replay_wall_s": round(replay_wall, 1),
         "load_average_1m": {"before": round(load_before, 2), "after_week": round(load_during, 2)},
         "planted": planted, "found": found, "fix_proven": proven,
