@@ -36,6 +36,13 @@ QUERIES = {
           FROM spans s JOIN traces t USING (trace_id) WHERE s.name = 'budget.reserve'
           AND {A.format('budget.cost_usd')} > 0)
         SELECT trace_id, day FROM rate WHERE r > 1.5 * (SELECT MIN(r) FROM rate WHERE day = 1)""",
+    "cache-tenant": f"""SELECT s.trace_id, {DAY} FROM spans s JOIN traces t USING (trace_id),
+          json_each({A.format('rag.retrieved_tenants')}) hit
+        WHERE s.name = 'rag.retrieve' AND hit.value NOT IN ('shared', {A.format('rag.tenant')})""",
+    "model-swap": f"""SELECT s.trace_id, {DAY} FROM spans s JOIN traces t USING (trace_id)
+        WHERE s.operation = 'chat' AND {A.format('gen_ai.response.model')} NOT IN (
+          SELECT {A.format('gen_ai.response.model')} FROM spans s JOIN traces t USING (trace_id)
+          WHERE s.operation = 'chat' AND {DAY} = 1 AND {A.format('gen_ai.response.model')} IS NOT NULL)""",
 }
 
 

@@ -6,8 +6,7 @@ every model call and spend within the daily cap, evaluation spans on sampled req
 finding is judged on its evidence first: the claimed traces must show the kind (its signature in
 :mod:`labkit.capstone.plan`). A claim whose traces do not show it gets one reply, planted or not; the day
 is judged only once the evidence holds, and a wrong day gets no direction. A finding may name a
-``fix_run`` (a replay of the affected days): there the signature must be gone and the online eval must
-not sit below the week's first day.
+``fix_run`` (a replay of the affected days); :func:`fix_verdict` states when it proves the fix.
 
 Findings file (JSON)::
 
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.capstone.plan import DAY_S, KINDS, SIGNATURES, Baseline, Span, _unseal, attr
-from labkit.evals.stats import bootstrap_ci
+from labkit.evals.stats import bootstrap_ci, paired_test
 from labkit.files import input_file
 from labkit.tracing import SpanStore
 
@@ -34,7 +33,11 @@ EVIDENCE = {  # what a trace must hold, in spans and attributes
     "price-change": "a budget.reserve span whose budget.cost_usd per token is over 1.5x day 1's",
     "stale-tool-data": "an execute_tool span whose tool.data_as_of differs from day 1's",
     "runaway-loop": "three or more execute_tool spans for the same tool in one trace",
+    "cache-tenant": "a rag.retrieve span whose rag.retrieved_tenants holds a tenant other than its rag.tenant "
+                    "and 'shared'",
+    "model-swap": "a chat span whose gen_ai.response.model differs from every day-1 value",
 }
+MIN_PAIRS = 5  # requests scored in both runs before the paired test is read
 
 
 @dataclass
@@ -75,7 +78,9 @@ def baseline(week: Week) -> Baseline:
     docs = [attr(s, "rag.index.documents") for s in day1 if attr(s, "rag.index.documents") is not None]
     return Baseline(prompt_shas=frozenset(attr(s, "rag.prompt.sha") for s in day1 if attr(s, "rag.prompt.sha")),
                     index_documents=max(docs, default=0), usd_per_token=min(rates, default=0.0),
-                    account_as_of=frozenset(attr(s, "tool.data_as_of") for s in day1 if attr(s, "tool.data_as_of")))
+                    account_as_of=frozenset(attr(s, "tool.data_as_of") for s in day1 if attr(s, "tool.data_as_of")),
+                    response_models=frozenset(attr(s, "gen_ai.response.model") for s in day1
+                                              if attr(s, "gen_ai.response.model")))
 
 
 # ------------------------------------------------------------------ layers
@@ -169,10 +174,16 @@ def _first_day(week: Week, kind: str, base: Baseline) -> int | None:
     return min(days, default=None)
 
 
-def _scores(week: Week, days: set[int] | None = None) -> list[float]:
-    return [float(attr(s, "gen_ai.evaluation.score.value")) for spans in week.traces.values()
-            for s in spans if attr(s, "gen_ai.evaluation.score.value") is not None
-            and (days is None or week.day_of(spans) in days)]
+def request_scores(week: Week) -> dict[str, tuple[float, int]]:
+    """Online-eval score and trace start (ns) of each scored request, keyed by its root's labkit.request_id."""
+    out = {}
+    for spans in week.traces.values():
+        rid = next((attr(s, "labkit.request_id") for s in spans if not s["parent_id"]), None)
+        score = next((attr(s, "gen_ai.evaluation.score.value") for s in spans
+                      if attr(s, "gen_ai.evaluation.score.value") is not None), None)
+        if rid is not None and score is not None:
+            out[str(rid)] = (float(score), min(s["start_ns"] for s in spans))
+    return out
 
 
 def judge(week: Week, finding: dict[str, Any], base: Baseline) -> Verdict:
@@ -203,16 +214,44 @@ def _fix_proven(week: Week, kind: str, fix_dir: Path, base: Baseline) -> tuple[b
         return False, f"fix not proven: {exc}"
     if fix.info.get("run_id") != week.info.get("run_id") or not fix.info.get("replay_of"):
         return False, f"fix not proven: {fix_dir} is not a replay of this week (run_week(..., replay=RUN))"
+    return fix_verdict(week, fix, kind, base=base)
+
+
+def fix_verdict(week: Week, fix: Week, kind: str, *, base: Baseline) -> tuple[bool, str]:
+    """Does the replay ``fix`` prove the fix of ``kind`` in ``week``? Returns (proven, one line why).
+
+    The rule: (1) no trace of the re-run shows the kind's signature; (2) at least ``MIN_PAIRS``
+    requests that the original served from its first trace showing the signature onward were scored
+    by the online eval in both runs (same request ids); (3) the paired test on them
+    (``labkit.evals.stats.paired_test``, original then re-run) no longer shows the drop: when their
+    original scores sat below day 1's (bootstrap interval wholly under day 1's mean), the re-run must
+    score higher on the same requests (paired interval above 0); otherwise it must not score lower
+    (paired interval not wholly below 0).
+    """
     still = sum(SIGNATURES[kind](spans, base) for spans in fix.traces.values())
     if still:
         return False, f"fix not proven: {still} traces of the re-run still show {EVIDENCE[kind]}"
-    before, after = _scores(week, {1}), _scores(fix)
-    if len(before) >= 2 and len(after) >= 2:
-        ci = bootstrap_ci(after)
-        if ci.high < sum(before) / len(before):
-            return False, (f"fix not proven: the re-run's online eval ({ci.estimate:.2f}, up to {ci.high:.2f}) "
-                           f"is still below day 1's ({sum(before) / len(before):.2f})")
-    return True, "fix proven: signature gone from the re-run and its online eval is not below day 1's"
+    first = min((min(s["start_ns"] for s in spans) for spans in week.traces.values()
+                 if SIGNATURES[kind](spans, base)), default=None)
+    before, after = request_scores(week), request_scores(fix)
+    ids = sorted(r for r, (_, t) in before.items() if first is not None and t >= first and r in after)
+    if len(ids) < MIN_PAIRS:
+        return False, (f"fix not proven: {len(ids)} requests from the first such trace on carry "
+                       f"gen_ai.evaluation.score.value in both runs; the paired test needs {MIN_PAIRS} "
+                       f"(replay more of the affected days, or score a larger share)")
+    orig, new = [before[r][0] for r in ids], [after[r][0] for r in ids]
+    test = paired_test(orig, new)
+    day1 = [score for score, t in before.values() if week.day_of([{"start_ns": t}]) == 1]
+    dropped = len(day1) >= 2 and bootstrap_ci(orig).high < sum(day1) / len(day1)
+    moved = f"on {len(ids)} requests scored in both runs the online eval moved {test.diff:+.3f} " \
+            f"[{test.low:+.3f}, {test.high:+.3f}] (paired)"
+    if dropped and test.low <= 0:
+        return False, (f"fix not proven: {moved}; their original scores sat below day 1's "
+                       f"({sum(orig) / len(orig):.2f} vs {sum(day1) / len(day1):.2f}) and the re-run has not "
+                       f"raised them")
+    if test.high < 0:
+        return False, f"fix not proven: {moved}; the re-run scores lower on the same requests"
+    return True, f"fix proven: no trace of the re-run shows the signature, and {moved}"
 
 
 @dataclass

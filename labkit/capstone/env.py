@@ -3,7 +3,8 @@
 Services never build these themselves; each request carries the week's :class:`Env` (``request.env``) and
 the way to the model (``request.call``, the gateway). Planted bugs act here, where a teammate or a
 provider would change something. :class:`EnvConfig` is the configuration a learner may change to fix
-one (roll a prompt back, re-run the ingest, set the retry policy, refresh a tool's data export).
+one (roll a prompt back, re-run the ingest, set the retry policy, key the search cache by tenant, pin the
+model snapshot, refresh a tool's data export).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from opentelemetry import trace
 
 from labkit import data, llm, tracing
 from labkit.agent import tools as agent_tools
+from labkit.capstone.faults import snapshots
 from labkit.capstone.plan import Planted
 from labkit.llm import registry
 from labkit.rag import prompts
@@ -31,6 +33,7 @@ DEPLOYED = PromptTemplate(
     user="{context}\n\nCustomer: {question}",
     grounded=False,
 )
+KB_CACHE_TTL_S = 86_400.0  # the teammate's search cache keeps an entry one (virtual) day
 INGESTED_AT = "2025-10-20"
 REINGESTED_AT = "2025-10-22"
 
@@ -44,6 +47,9 @@ class EnvConfig:
         reingest: run the knowledge-base ingest again (every document back in the index).
         max_retries, retry_backoff_s: the gateway's retry policy (None: the team's current setting).
         refresh_tool_data: reload the account export the agent's ``lookup_account`` reads.
+        cache_key_tenant: always put the tenant into the knowledge-base search cache's key.
+        model_snapshot: call this dated snapshot of the model (a ``gen_ai.response.model`` value) instead
+            of the name the provider may move.
     """
 
     prompt_version: str | None = None
@@ -51,6 +57,8 @@ class EnvConfig:
     max_retries: int | None = None
     retry_backoff_s: float | None = None
     refresh_tool_data: bool = False
+    cache_key_tenant: bool = False
+    model_snapshot: str | None = None
 
     def __post_init__(self) -> None:
         if self.prompt_version is not None:
@@ -59,6 +67,9 @@ class EnvConfig:
             raise ValueError(f"max_retries must be in 0..6, got {self.max_retries}")
         if self.retry_backoff_s is not None and self.retry_backoff_s < 0:
             raise ValueError(f"retry_backoff_s must be >= 0, got {self.retry_backoff_s}")
+        if self.model_snapshot is not None and self.model_snapshot not in snapshots(llm.model_for("chat")):
+            raise ValueError(f"model_snapshot must be a snapshot the provider serves (a gen_ai.response.model "
+                             f"value in your traces), got {self.model_snapshot!r}")
 
 
 def _dropped(documents: list[dict[str, Any]], salt: str) -> frozenset[str]:
@@ -95,6 +106,7 @@ class Env:
         self._dropped = _dropped(rag.documents, salt)
         self._accounts = data.records("accounts")
         self._stale = _stale_accounts(self._accounts)
+        self._kb_cache: dict[tuple[Any, ...], tuple[float, list[Any]]] = {}
 
     def now_s(self) -> float:
         """Virtual seconds since the week started."""
@@ -111,17 +123,29 @@ class Env:
         return DEPLOYED if self._on("prompt-template") else prompts.prompt("v1-grounded")
 
     def retrieve(self, question: str, tenant: str | None = None, k: int = 3) -> list[Any]:
-        """Search the knowledge base (a ``rag.retrieve`` span with the index's size and ingest date)."""
+        """Search the knowledge base through the team's search cache (a ``rag.retrieve`` span with the
+        index's size and ingest date, the cache hit, the tenant asked for and each hit's tenant)."""
         dropped = self._on("reingest-drop") and not self.config.reingest
+        keyless = self._on("cache-tenant") and not self.config.cache_key_tenant  # the teammate's new key
+        key = (" ".join(question.lower().split()), k, dropped, None if keyless else tenant)
         docs = len({d["doc_id"] for d in self.rag.documents})
         with tracing.span("rag.retrieve", category="retrieval", attributes={
                 "rag.k": k, "rag.index.documents": docs - len(self._dropped) if dropped else docs,
-                "rag.index.ingested_at": REINGESTED_AT if dropped else INGESTED_AT}) as s:
-            hits = self.rag.index.search(question, k=k + (8 if dropped else 0), mode=self.rag.config.mode,
-                                         tenant=tenant)
-            if dropped:
-                hits = [h for h in hits if h.document_id not in self._dropped][:k]
+                "rag.index.ingested_at": REINGESTED_AT if dropped else INGESTED_AT,
+                "rag.tenant": tenant or "shared"}) as s:
+            stored = self._kb_cache.get(key)
+            hit = stored is not None and self.now_s() - stored[0] < KB_CACHE_TTL_S
+            if stored is not None and hit:
+                hits = stored[1]
+            else:
+                hits = self.rag.index.search(question, k=k + (8 if dropped else 0), mode=self.rag.config.mode,
+                                             tenant=tenant)
+                if dropped:
+                    hits = [h for h in hits if h.document_id not in self._dropped][:k]
+                self._kb_cache[key] = (self.now_s(), hits)
+            s.set_attribute("rag.cache.hit", hit)
             s.set_attribute("rag.retrieved_ids", [h.document_id for h in hits])
+            s.set_attribute("rag.retrieved_tenants", [h.tenant for h in hits])
         return list(hits)
 
     # ---------------------------------------------------------------- the model gateway and prices
@@ -138,7 +162,7 @@ class Env:
         for attempt in range(retries + 1):
             try:
                 return self.client.chat.completions.create(
-                    model=self.model, messages=messages, temperature=0,
+                    model=self.config.model_snapshot or self.model, messages=messages, temperature=0,
                     extra_headers={"X-Sim-Time": f"{self.now_s():.3f}"}, **kwargs)
             except (openai.APIError, json.JSONDecodeError) as exc:
                 last = exc

@@ -9,15 +9,51 @@ caller in the ``X-Sim-Time`` header.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
+from typing import Any
 from urllib.parse import urlsplit
 
 from labkit.tracing.faults import Injected, LocalProxy
 
 FAULT_KINDS = ("timeout", "rate_limit", "server_error", "malformed")
+SNAPSHOT_DATES = ("2025-09-02", "2025-10-21")  # the provider's dated snapshots behind one model name
+
+
+def snapshots(alias: str) -> tuple[str, str]:
+    """The provider's snapshot names for ``alias``: the one it served first, and the newer one."""
+    return (f"{alias}-{SNAPSHOT_DATES[0]}", f"{alias}-{SNAPSHOT_DATES[1]}")
+
+
+@dataclass(frozen=True)
+class ModelSwap:
+    """SIMULATION of a provider moving a model name to a newer snapshot at ``at_s`` (virtual seconds).
+
+    Calls that name the alias get whichever snapshot the name points to then; calls that name a
+    snapshot get that one (pinning). Both snapshots run on the one local model: the newer one is the
+    same weights sampled at ``temperature`` with a fixed seed, so to a caller it is a different,
+    weaker model that answers in the same format, with no error. A reply's ``model`` field names the
+    snapshot that served it, as hosted providers do.
+
+    Attributes:
+        alias: the model name the service calls (``labkit.llm.model_for("chat")``).
+        at_s: when the name moves (None: never in this week).
+        temperature, seed: how the newer snapshot samples.
+    """
+
+    alias: str
+    at_s: float | None = None
+    temperature: float = 1.3
+    seed: int = 7
+
+    def snapshot(self, requested: str, virtual_s: float) -> str:
+        old, new = snapshots(self.alias)
+        if requested in (old, new):
+            return requested
+        return new if self.at_s is not None and virtual_s >= self.at_s else old
 
 
 @dataclass(frozen=True)
@@ -74,10 +110,11 @@ class FaultProxy(LocalProxy):
         timeout_hold_s: how long a "timeout" fault holds the connection before closing it
             (set it above the client's timeout so the client times out).
         on_fault: called with (kind, virtual_s) for every injected fault (for the run log).
+        swap: the provider's model snapshots (None: replies pass through untouched).
     """
 
     def __init__(self, upstream: str, schedule: FaultSchedule, timeout_hold_s: float = 3.0,
-                 *, on_fault: Callable[[str, float], None] | None = None) -> None:
+                 *, on_fault: Callable[[str, float], None] | None = None, swap: ModelSwap | None = None) -> None:
         parts = urlsplit(upstream)
         if parts.scheme != "http" or not parts.hostname or not parts.port:
             raise ValueError(f"upstream must look like http://127.0.0.1:PORT, got {upstream!r}")
@@ -85,6 +122,7 @@ class FaultProxy(LocalProxy):
         self.schedule = schedule
         self.timeout_hold_s = timeout_hold_s
         self.on_fault = on_fault
+        self.swap = swap
         self.injected: dict[str, int] = dict.fromkeys(FAULT_KINDS, 0)
 
     def decide(self, method: str, headers: Message) -> Injected | None:
@@ -108,3 +146,37 @@ class FaultProxy(LocalProxy):
         if fault == "server_error":
             return Injected(status=503, message="upstream unavailable (injected)", error_type="server_error")
         return Injected(truncate=True)  # malformed
+
+    def _served(self, headers: Message, body: bytes) -> tuple[dict[str, Any], str] | None:
+        """The request's JSON and the snapshot that serves it (None when there is no swap to apply)."""
+        if self.swap is None or not body:
+            return None
+        try:
+            request = json.loads(body)
+            virtual_s = float(headers.get("X-Sim-Time", "nan"))
+        except ValueError:
+            return None
+        if not isinstance(request, dict) or virtual_s != virtual_s:
+            return None
+        return request, self.swap.snapshot(str(request.get("model", "")), virtual_s)
+
+    def rewrite_request(self, headers: Message, body: bytes) -> bytes:
+        served = self._served(headers, body)
+        if served is None or self.swap is None:
+            return body
+        request, snapshot = served
+        request["model"] = self.swap.alias  # the local server knows the one name
+        if snapshot == snapshots(self.swap.alias)[1]:
+            request.update(temperature=self.swap.temperature, seed=self.swap.seed)
+        return json.dumps(request).encode()
+
+    def rewrite_reply(self, headers: Message, body: bytes, data: bytes) -> bytes:
+        served = self._served(headers, body)
+        try:
+            reply = json.loads(data)
+        except ValueError:
+            return data
+        if served is None or not isinstance(reply, dict):
+            return data
+        reply["model"] = served[1]
+        return json.dumps(reply).encode()

@@ -87,6 +87,21 @@ def _guard_span(layer: str, verdict: Any) -> None:
             s.set_attribute("guard.blocked_by", verdict.blocked_by)
 
 
+def _guarded_service(service: Service, guarded: Callable[..., Any], layer: str, refusal: str) -> Service:
+    """``service`` with ``guarded`` around each model call; this layer's :class:`Blocked` becomes a
+    ``blocked_<layer>`` response saying ``refusal`` (another layer's block passes through)."""
+
+    def answer(request: Request) -> Response:
+        try:
+            return service(_wrap_call(request, guarded))
+        except Blocked as exc:
+            if exc.layer != layer:
+                raise
+            return Response(refusal, f"blocked_{layer}", detail={"by": exc.blocked_by})
+
+    return answer
+
+
 def with_input_guard(service: Service, pipeline: Any = None) -> Service:
     """Check what goes to the model before every call: the user's text, and tool results on later calls.
 
@@ -112,15 +127,7 @@ def with_input_guard(service: Service, pipeline: Any = None) -> Service:
             messages = [dict(m, content=verdict.text) if m is last else m for m in messages]
         return inner(messages, **kw)
 
-    def answer(request: Request) -> Response:
-        try:
-            return service(_wrap_call(request, guarded))
-        except Blocked as exc:
-            if exc.layer != "input":
-                raise
-            return Response("Sorry, I can't help with that request.", "blocked_input", detail={"by": exc.blocked_by})
-
-    return answer
+    return _guarded_service(service, guarded, "input", "Sorry, I can't help with that request.")
 
 
 def with_output_guard(service: Service, pipeline: Any = None) -> Service:
@@ -149,15 +156,7 @@ def with_output_guard(service: Service, pipeline: Any = None) -> Service:
             message.content = verdict.text
         return reply
 
-    def answer(request: Request) -> Response:
-        try:
-            return service(_wrap_call(request, guarded))
-        except Blocked as exc:
-            if exc.layer != "output":
-                raise
-            return Response("Sorry, I can't share that answer.", "blocked_output", detail={"by": exc.blocked_by})
-
-    return answer
+    return _guarded_service(service, guarded, "output", "Sorry, I can't share that answer.")
 
 
 def with_cost_cap(service: Service, *, daily_cap_usd: float, per_user_usd: float | None = None,

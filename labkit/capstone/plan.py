@@ -1,7 +1,8 @@
 """What can go wrong in the capstone's week, and how each kind shows in the traces.
 
 The bugs live in the environment, where the learner wrote no code: a teammate's prompt deploy, a
-knowledge-base re-ingest, the gateway's retry setting, the provider's price list, the agent's tool data.
+knowledge-base re-ingest, the gateway's retry setting, a teammate's search cache, the provider's price
+list and model snapshots, the agent's tool data.
 Each run plants at least two kinds, at least one a silent quality regression. The plan is sealed: it is
 encrypted with a per-run key kept under ``labkit.config.cache_dir()``, outside the run directory, and
 no public function returns it.
@@ -33,10 +34,13 @@ KINDS: dict[str, str] = {
     "price-change": "the provider changes its price per token",
     "stale-tool-data": "a tool starts answering from an old data export (agent)",
     "runaway-loop": "a tool starts failing in a way that makes the agent call it again and again (agent)",
+    "cache-tenant": "a teammate changes how the knowledge-base search cache builds its key",
+    "model-swap": "the provider moves the model name the service calls to a new snapshot",
 }
-QUALITY = ("prompt-template", "reingest-drop", "stale-tool-data")  # no error, no crash: only evals/traces show
-RAG_KINDS = ("prompt-template", "reingest-drop", "retry-setting", "price-change")
-AGENT_KINDS = ("stale-tool-data", "runaway-loop", "reingest-drop", "retry-setting", "price-change")
+# No error, no crash: only the online evals or the traces show these.
+QUALITY = ("prompt-template", "reingest-drop", "stale-tool-data", "model-swap")
+RAG_KINDS = ("prompt-template", "reingest-drop", "retry-setting", "price-change", "cache-tenant", "model-swap")
+AGENT_KINDS = ("stale-tool-data", "runaway-loop", "reingest-drop", "retry-setting", "price-change", "model-swap")
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ class Baseline:
     index_documents: int
     usd_per_token: float
     account_as_of: frozenset[str]
+    response_models: frozenset[str] = frozenset()
 
 
 def _prompt_template(spans: list[Span], base: Baseline) -> bool:
@@ -144,6 +149,18 @@ def _runaway_loop(spans: list[Span], base: Baseline) -> bool:
     return any(tools.count(t) >= 3 for t in set(tools) if t)
 
 
+def _cache_tenant(spans: list[Span], base: Baseline) -> bool:
+    for s in spans:
+        own = attr(s, "rag.tenant")
+        if own is not None and any(t not in ("shared", own) for t in attr(s, "rag.retrieved_tenants") or ()):
+            return True
+    return False
+
+
+def _model_swap(spans: list[Span], base: Baseline) -> bool:
+    return any(attr(s, "gen_ai.response.model") not in (None, *base.response_models) for s in model_calls(spans))
+
+
 SIGNATURES: dict[str, Callable[[list[Span], Baseline], bool]] = {
     "prompt-template": _prompt_template,
     "reingest-drop": _reingest_drop,
@@ -151,4 +168,6 @@ SIGNATURES: dict[str, Callable[[list[Span], Baseline], bool]] = {
     "price-change": _price_change,
     "stale-tool-data": _stale_tool_data,
     "runaway-loop": _runaway_loop,
+    "cache-tenant": _cache_tenant,
+    "model-swap": _model_swap,
 }

@@ -23,7 +23,7 @@ from typing import Any
 from labkit import data, llm, tracing
 from labkit.capstone import world
 from labkit.capstone.env import Env, EnvConfig
-from labkit.capstone.faults import FaultProxy, FaultSchedule
+from labkit.capstone.faults import FaultProxy, FaultSchedule, ModelSwap, snapshots
 from labkit.capstone.layers import Request, Response, Service
 from labkit.capstone.plan import DAY_S, _draw, _seal, _unseal
 from labkit.clock import RunningClock
@@ -81,6 +81,14 @@ def _settings(seed: int | None, days: float, scale: float, agent: bool, replay: 
             "plan": _seal(_draw(rng, agent=agent, days=days), run_id)}
 
 
+def _warm_up(upstream: str) -> None:
+    """One short call straight to the model server before the week (and its tracing) starts, so the
+    first request does not pay the server's cold start against the client's timeout, as a deployed
+    service would not."""
+    llm.client(base_url=f"{upstream}/v1", max_retries=0, timeout=120.0).chat.completions.create(
+        model=llm.model_for("chat"), messages=[{"role": "user", "content": "Hello"}], max_tokens=4, temperature=0)
+
+
 def run_week(service: Service, *, seed: int | None = None, days: float = 7, scale: float = 1.0,
              out: str | Path, agent: bool = False, config: EnvConfig | None = None,
              replay: str | Path | None = None, only_days: list[int] | None = None) -> WeekRun:
@@ -118,11 +126,13 @@ def run_week(service: Service, *, seed: int | None = None, days: float = 7, scal
     feedback_rng = random.Random(f"capstone-feedback-{settings['run_id']}")
     clock = RunningClock(world.START)
     t0_ns = int(world.START.timestamp() * 1e9)
-    tr = tracing.setup(out / "traces.sqlite", sample_rate=1.0, clock=clock, service_name="capstone")
     server = llm.server() if llm.backend() == "embedded" else None
     upstream = server.root_url if server else llm.base_url().removesuffix("/v1")
+    _warm_up(upstream)
+    tr = tracing.setup(out / "traces.sqlite", sample_rate=1.0, clock=clock, service_name="capstone")
+    swap = ModelSwap(llm.model_for("chat"), at_s=next((p.start_s for p in plan if p.kind == "model-swap"), None))
     proxy = FaultProxy(upstream, FaultSchedule(world.fault_windows(settings["traffic_seed"], settings["days"])),
-                       timeout_hold_s=13.0).start()
+                       timeout_hold_s=13.0, swap=swap).start()
     statuses: dict[str, int] = {}
     try:
         env = Env(plan=plan, config=config or EnvConfig(), rag=RagApp(config=RagConfig(k=3, max_tokens=48)),
@@ -150,7 +160,9 @@ def run_week(service: Service, *, seed: int | None = None, days: float = 7, scal
         tracing.shutdown()
     record = dict(settings, requests=len(requests), only_days=only_days or None,
                   replay_of=str(replay) if replay is not None else None,
-                  config=asdict(config or EnvConfig()), faults=dict(proxy.injected), simulation=True)
+                  config=asdict(config or EnvConfig()), faults=dict(proxy.injected), simulation=True,
+                  model_snapshots={"names": list(snapshots(swap.alias)), "newer_temperature": swap.temperature,
+                                   "newer_seed": swap.seed})
     (out / "run.json").write_text(json.dumps(record, indent=2))
     wall = time.perf_counter() - t_wall
     (out / "wall.json").write_text(json.dumps({"wall_s": wall}))

@@ -97,6 +97,14 @@ class LocalProxy:
         """What to do to this request; None forwards it untouched. Subclasses override this."""
         return None
 
+    def rewrite_request(self, headers: Message, body: bytes) -> bytes:
+        """The request body to forward (this one unchanged); subclasses may rewrite it."""
+        return body
+
+    def rewrite_reply(self, headers: Message, body: bytes, data: bytes) -> bytes:
+        """The body of a 200 reply to ``body`` to send back (this one unchanged); subclasses may rewrite it."""
+        return data
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
 
@@ -135,9 +143,11 @@ class LocalProxy:
                 conn = http.client.HTTPConnection(proxy._host, proxy._port, timeout=300)
                 try:
                     headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS}
-                    conn.request(self.command, path, body=body, headers=headers)
+                    conn.request(self.command, path, body=proxy.rewrite_request(self.headers, body), headers=headers)
                     resp = conn.getresponse()
                     data = resp.read()
+                    if resp.status == 200:
+                        data = proxy.rewrite_reply(self.headers, body, data)
                     passed = [(k, v) for k, v in resp.getheaders() if k.lower() not in _HOP_HEADERS]
                 finally:
                     conn.close()
