@@ -31,6 +31,7 @@ os.environ["LITELLM_OFFLINE_MODE"] = "true"
 os.environ.setdefault("LITELLM_LOG", "CRITICAL")
 
 _connect = socket.socket.connect
+REFUSED: list[str] = []  # every non-loopback address something tried to reach (reported with each answer)
 
 
 def _loopback_only(self: socket.socket, address: Any) -> Any:
@@ -40,6 +41,7 @@ def _loopback_only(self: socket.socket, address: Any) -> Any:
     except ValueError:
         allowed = host == "localhost"
     if self.family in (socket.AF_INET, socket.AF_INET6) and not allowed:
+        REFUSED.append(str(host))
         raise OSError(f"litellm_worker runs offline: refused a connection to {address!r}")
     return _connect(self, address)
 
@@ -148,7 +150,7 @@ def main() -> int:
     if task.get("task") not in TASKS:
         print(json.dumps({"error": f"unknown task {task.get('task')!r}; choose from {sorted(TASKS)}"}))
         return 2
-    print(json.dumps(TASKS[task["task"]](task)))
+    print(json.dumps({**TASKS[task["task"]](task), "refused_connections": REFUSED}))
     return 0
 
 
