@@ -37,7 +37,7 @@ def test_the_worker_refuses_to_leave_the_machine() -> None:
     task = {"task": "fallback", "tag": "t", "requests": 1, "messages": MESSAGES, "max_tokens": 2, "retries": 0,
             "backoff_s": 0.0, "allowed_fails": 0, "cooldown_s": 1.0,
             "deployments": [{"name": "far", "base_url": "http://192.0.2.1:9/v1", "model": "m", "timeout_s": 2.0}]}
-    answer = litellm_side.run_worker(task)
+    answer = litellm_side.run_worker(task, allow_refused=True)
     assert answer["refused_connections"] == ["192.0.2.1"] and answer["requests"][0]["error"], answer
 
 

@@ -52,18 +52,20 @@ def available() -> bool:
     return litellm_python().exists()
 
 
-def run_worker(task: Mapping[str, Any], timeout_s: float = 300.0) -> dict[str, Any]:
+def run_worker(task: Mapping[str, Any], timeout_s: float = 300.0, *, allow_refused: bool = False) -> dict[str, Any]:
     """Run one task in LiteLLM's environment.
 
     Args:
         task: the JSON task (see :mod:`labkit.routing.litellm_worker`).
         timeout_s: how long the worker may take (importing LiteLLM alone takes seconds).
+        allow_refused: return even if something in the worker tried to leave the machine (a test of the guard).
 
     Returns:
         The worker's JSON answer.
 
     Raises:
-        LabkitError: the environment is missing, or the worker failed (its last error line is quoted).
+        LabkitError: the environment is missing, the worker failed (its last error line is quoted), or
+            something in it tried to reach a non-loopback address (refused, and named).
     """
     if not available():
         raise LabkitError(f"LiteLLM's environment is missing ({litellm_python()}); build it with `make litellm-env`")
@@ -73,6 +75,9 @@ def run_worker(task: Mapping[str, Any], timeout_s: float = 300.0) -> dict[str, A
         last = (done.stderr.strip().splitlines() or [done.stdout.strip() or "no output"])[-1]
         raise LabkitError(f"the LiteLLM worker failed ({last}); rebuild its environment with `make litellm-env`")
     answer: dict[str, Any] = json.loads(done.stdout)
+    if answer.get("refused_connections") and not allow_refused:
+        raise LabkitError(f"LiteLLM tried to reach {sorted(set(answer['refused_connections']))} (refused: the course "
+                          "runs offline); check that LITELLM_LOCAL_MODEL_COST_MAP is honoured by this LiteLLM version")
     return answer
 
 
