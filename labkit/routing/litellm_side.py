@@ -128,6 +128,9 @@ def compare_fallback(providers: Sequence[Provider], stubs: Mapping[str, StubEndp
 
     Returns:
         One :class:`RouteOutcome` per request and router, labkit's first.
+
+    The tag goes in every request's body, so every provider must accept an unknown field (the stubs
+    and llama.cpp's server do; the OpenAI API refuses one).
     """
     chain = FallbackChain(providers, retry)
     outcomes = []
