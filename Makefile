@@ -37,7 +37,7 @@ NBVAL := -m pytest --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
 PORTABLE := $(PY) tools/portable.py -- $(PY) $(NBVAL) notebooks
 BACKEND_SPECIFIC = $(shell $(PY) tools/portable.py --backend-specific notebooks)
 
-.PHONY: help setup lab test test-code test-notebooks test-portable lint run site test-colab-like bench doctor lock check-lock clean
+.PHONY: help setup litellm-env lab test test-code test-notebooks test-portable lint run site test-colab-like bench doctor lock check-lock clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -53,6 +53,15 @@ $(STAMP): requirements.lock pyproject.toml tools/setup_env.py $(MAKE_ENV)
 	@touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv (if needed) and install the pinned stack + labkit (no-op when done)
+
+# LiteLLM clashes with the course's lock, so it gets its own pinned environment; notebooks 01 and 03 drive it
+# as a subprocess (labkit/routing/litellm_worker.py) and skip the comparison where it is missing.
+.venv-litellm/.installed: envs/litellm/requirements.lock
+	python3 -m venv .venv-litellm
+	.venv-litellm/bin/python -m pip install --quiet --no-deps -r envs/litellm/requirements.lock
+	@touch $@
+
+litellm-env: .venv-litellm/.installed  ## LiteLLM's own pinned environment (.venv-litellm), for the side-by-side cells
 
 lab: setup  ## open JupyterLab on notebooks/
 	$(PY) -m jupyter lab notebooks/
@@ -98,4 +107,4 @@ lock: setup  ## rewrite requirements.lock from the current environment (after ch
 	mv requirements.lock.new requirements.lock
 
 clean:  ## remove the venv and caches
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .venv-litellm .pytest_cache .mypy_cache .ruff_cache

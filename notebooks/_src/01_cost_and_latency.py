@@ -32,10 +32,12 @@ from IPython.display import Markdown, display
 from labkit import cache, data, llm, perf, routing
 from labkit.budget import Budget, BudgetExceeded, Caps
 from labkit.capstone.world import CapstoneConfig
+from labkit.deploy import StubEndpoint
 from labkit.exercises import get as exercise
 from labkit.llm import registry
 from labkit.rag import RagApp
 from labkit.redis_state import local_redis_server
+from labkit.routing import litellm_side
 
 # %% [markdown]
 # ## 1. What a call is made of
@@ -427,6 +429,43 @@ else:
     print(f"{together.calls} calls admitted across 2 replicas, ${together.settled_usd:.6f} of a ${shared_cap:.6f} "
           f"cap; refusals per replica: {refusals}")
     assert together.settled_usd <= shared_cap + 1e-12 and together.calls == 20 and min(refusals) > 0
+
+# %% [markdown]
+# **LiteLLM's budget beside it.** LiteLLM's `BudgetManager` is used the way its documentation shows:
+# check the spend so far against the budget, make the call, then add the call's cost. labkit reserves
+# the call's upper bound before it and settles after. Both race the same way: 16 threads, 4 calls each,
+# against a cap worth 20 calls, in 5 rounds, with real requests to one stub endpoint priced at the
+# registry's price for the chat model (given to LiteLLM as a custom price; its bundled cost map, offline).
+# SIMULATION: the stub stands in for the model, each call in flight 50 ms, 8 output tokens.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+race_rounds = []
+if not litellm_side.available():
+    print("LiteLLM's environment is not built (make litellm-env): the budget race is skipped")
+else:
+    race = litellm_side.BudgetRace(registry.get(llm.model_for("chat")).id, cap_calls=20, threads=16,
+                                   calls_per_thread=4, rounds=5, max_tokens=8)
+    with StubEndpoint("ok", ttft_s=0.05, output_tokens=race.max_tokens, model=race.model) as model_stub:
+        race_rounds = litellm_side.compare_budget(race, model_stub)
+    for one_round in race_rounds:
+        print(one_round.row())
+
+# %%
+if race_rounds:
+    by_system = {s: [r for r in race_rounds if r.system == s] for s in dict.fromkeys(r.system for r in race_rounds)}
+    lines = []
+    for system, rs in by_system.items():
+        worst = max(rs, key=lambda r: r.used)
+        over = sum(r.overspend_usd > 0 for r in rs)
+        lines.append(f"* **{system}**: above the cap in {over} of {len(rs)} rounds; worst round committed "
+                     f"{worst.used:.2f}× the cap ({worst.admitted} calls admitted, {worst.refused} refused)")
+    litellm_over = any(r.overspend_usd > 0 for r in by_system["litellm (check, then charge)"])
+    lines.append("\nLiteLLM's check passed for calls that started before the calls already in flight were charged, "
+                 "so together they committed more than the cap." if litellm_over else
+                 "\nNo LiteLLM round went over the cap in this run: its check-then-charge held here.")
+    display(Markdown("\n".join(lines)))
+    assert all(r.overspend_usd == 0 for r in by_system["labkit (reserve, then settle)"]), "reserve-then-settle held"
 
 # %% [markdown]
 # When the budget cannot pay for escalation, the cascade **degrades** to the answer it already has

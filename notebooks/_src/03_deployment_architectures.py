@@ -34,6 +34,7 @@ from labkit.exercises import get as exercise
 from labkit.llm import registry
 from labkit.rag import RagApp
 from labkit.rag.prompts import messages, prompt
+from labkit.routing import litellm_side
 
 # %% [markdown]
 # ## 1. One workload for every deployment
@@ -436,6 +437,51 @@ assert outcomes.errors == 3 and len(served_by) == 6 and "local" in served_by
 edge.close()
 if llm.backend() == "embedded":
     hosted_stub.stop()
+
+# %% [markdown]
+# ### The same drill through LiteLLM's Router
+# LiteLLM is a library (and proxy) many teams put in front of their providers; its Router does retries,
+# cooldowns and fallbacks. Here it gets the same three endpoints, in the same order, with the same
+# policy: retry a 5xx twice, move on at once after the 1-second timeout, and cool a deployment down for
+# 60 s after one failed request. It runs in its own environment (`make litellm-env`; its dependencies
+# clash with the course's lock), offline, as a subprocess. Every request carries a tag in its body, and
+# the failing endpoints count the tries that reached them.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+side = []
+if not litellm_side.available():
+    print("LiteLLM's environment is not built (make litellm-env): the side-by-side is skipped")
+else:
+    with StubEndpoint("500") as broken, StubEndpoint("hang", hang_s=30) as hanging:
+        trio = [Provider("primary", broken.url, "m"), Provider("secondary", hanging.url, "m", timeout_s=1.0),
+                Provider("local", server.url, ALIAS, timeout_s=300)]
+        side = litellm_side.compare_fallback(
+            trio, {"primary": broken, "secondary": hanging},
+            RetryPolicy(max_attempts=3, backoff_s=0.1, breaker_threshold=1, breaker_cooldown_s=60),
+            messages=MESSAGES, max_tokens=16)
+    print(pd.DataFrame([o.row() for o in side]).to_string(index=False))
+
+# %%
+if side:
+    runs = {(o.router, o.request): o for o in side}
+    tries = {k: ", ".join(f"{v} at {p}" for p, v in o.attempts.items()) for k, o in runs.items()}
+    display(Markdown("\n".join(
+        f"* **{r}**, request {n + 1}: served by {runs[r, n].served_by or 'nobody'} in {runs[r, n].latency_s:.2f} s "
+        f"(tries: {tries[r, n]})" for r in ("labkit", "litellm") for n in (0, 1))
+        + f"\n\nOn the first request labkit retried the 500 {runs['labkit', 0].attempts['primary']} times, LiteLLM "
+        f"{runs['litellm', 0].attempts['primary']}; on the second, labkit's breaker sent "
+        f"{runs['labkit', 1].attempts['primary'] + runs['labkit', 1].attempts['secondary']} requests to the failing "
+        f"endpoints and LiteLLM's cooldown {runs['litellm', 1].attempts['primary'] + runs['litellm', 1].attempts['secondary']}."))
+    assert all(o.served_by == "local" and not o.error for o in side), [(o.router, o.error) for o in side]
+    assert all(o.latency_s < 30 for o in side), "in both, the hang costs its timeout, not the full hang"
+    assert runs["labkit", 0].attempts == {"primary": 3, "secondary": 1, "local": 1}
+
+# %% [markdown]
+# The asserts hold what both must do: reach the working endpoint, and never wait out the hang. The tries
+# are counted by the endpoints themselves, so where the two routers differ (how many retries a 500 gets,
+# what the second request still sends to a failing endpoint) that is a difference between the two
+# policies' semantics — when a failure counts, when a cooldown starts — measured on identical endpoints.
 
 # %% [markdown]
 # ## 10. Quantisation: a weight format is a measured trade-off
