@@ -199,7 +199,10 @@ def _log_mlflow(args: argparse.Namespace) -> int:
     from labkit.evals import interop
 
     run = _load(args)
-    mlflow_id = interop.log_mlflow(run, args.tracking_uri, experiment=args.experiment)
+    try:
+        mlflow_id = interop.log_mlflow(run, args.tracking_uri, experiment=args.experiment)
+    except RuntimeError as exc:  # MLflow's own failure, reported as its last lines: one line, no traceback
+        raise ValueError(str(exc)) from None
     print(f"logged run {run.name!r} ({run.id}) to {args.tracking_uri}, experiment {args.experiment!r}: "
           f"MLflow run {mlflow_id}")
     return 0
