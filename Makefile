@@ -37,7 +37,7 @@ NBVAL := -m pytest --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
 PORTABLE := $(PY) tools/portable.py -- $(PY) $(NBVAL) notebooks
 BACKEND_SPECIFIC = $(shell $(PY) tools/portable.py --backend-specific notebooks)
 
-.PHONY: help setup litellm-env lab test test-code test-notebooks test-portable lint run site test-colab-like bench doctor lock check-lock clean
+.PHONY: help setup litellm-env evals-env promptfoo lab test test-code test-notebooks test-portable lint run site test-colab-like bench doctor lock check-lock clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -52,7 +52,18 @@ $(STAMP): requirements.lock pyproject.toml tools/setup_env.py $(MAKE_ENV)
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Stage 13)" >/dev/null
 	@touch $(STAMP)
 
+# The eval tools (inspect_ai, MLflow) clash with the course's lock: their own venv from their own lock.
+.venv-evals/.installed: envs/evals/requirements.lock
+	python3 -m venv .venv-evals
+	.venv-evals/bin/python -m pip install -q -r envs/evals/requirements.lock
+	@touch $@
+
+evals-env: .venv-evals/.installed  ## inspect_ai and MLflow in their own pinned environment (.venv-evals), for 05 §9
+
 setup: $(STAMP)  ## create .venv (if needed) and install the pinned stack + labkit (no-op when done)
+
+promptfoo:  ## install promptfoo (pinned by evals_interop/package-lock.json; ~1.4 GB) for the promptfoo replay
+	npm ci --prefix evals_interop --no-audit --no-fund
 
 # LiteLLM clashes with the course's lock, so it gets its own pinned environment; notebooks 01 and 03 drive it
 # as a subprocess (labkit/routing/litellm_worker.py) and skip the comparison where it is missing.

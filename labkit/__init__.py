@@ -14,8 +14,8 @@ notebook also imports ``exercises``)::
     03 deployment architectures   deploy, evals (metrics, stats), rag (prompts), data, llm (registry), routing
     04 enterprise considerations  enterprise (pii, policy, tenancy, audit), deploy, cache, lineage,
                                   tracing, evals, embed, data, rag, llm
-    05 evaluation and benchmarks  evals (criteria_judge, failures, judge_validation, metrics, online, plots, stats),
-                                  agent, traffic, tracing, cli, embed, data, rag, llm
+    05 evaluation and benchmarks  evals (criteria_judge, export, failures, interop, judge_validation, metrics, online,
+                                  plots, stats), agent, traffic, tracing, cli, embed, data, rag, llm
     06 guardrails                 guardrails, data, rag, llm
     07 hallucination mitigation   grounding (claims, combine, evaluate, judge, lm_support, mitigate, plots),
                                   rag (prompts), data, llm

@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 COMMAND_PATHS = [
     ["doctor"], ["serve"], ["models"],
     ["app"], ["app", "serve"], ["app", "ask"],
-    ["eval"], ["eval", "run"], ["eval", "compare"], ["eval", "variants"], ["eval", "rubric"], ["eval", "list"],
+    ["eval"], ["eval", "run"], ["eval", "compare"], ["eval", "variants"], ["eval", "rubric"],
+    ["eval", "export"], ["eval", "log-mlflow"], ["eval", "list"],
     ["guard"], ["ground"], ["pii"],
     ["cache"], ["cache", "eval"],
     ["traces"], ["traces", "list"], ["traces", "show"], ["traces", "stats"],
@@ -50,6 +51,8 @@ BAD_ARGUMENTS = [
     (["eval", "variants", "--all"], "unrecognized arguments: --all"),
     (["eval", "rubric", "a", "b", "--weight", "tone=1"], "unknown criterion 'tone'"),
     (["eval", "list", "--db", "{notdb}"], "is not a run store"),
+    (["eval", "export", "base", "--to", "csv"], "unknown export format 'csv'; choose from jsonl, inspect, promptfoo"),
+    (["eval", "log-mlflow", "base", "--db", "{notdb}"], "is not a run store"),
     (["guard", "{missing}"], "missing.jsonl does not exist"),
     (["ground", "{jsonl}", "--threshold", "2"], "--threshold must be in [0, 1], got 2.0"),
     (["pii", "{missing}"], "missing.jsonl does not exist"),

@@ -1,6 +1,8 @@
 """``labkit eval run`` (the golden set through an app variant, stored in SQLite; ``--variant`` runs a named
 one), ``labkit eval compare`` (the regression gate between two stored runs; exit status 1 when it fails),
-``labkit eval variants``, ``labkit eval rubric`` (weighted totals on measured criteria) and ``labkit eval list``."""
+``labkit eval variants``, ``labkit eval rubric`` (weighted totals on measured criteria), ``labkit eval list``,
+``labkit eval export`` (a stored run as JSON Lines, an inspect_ai dataset or a promptfoo config) and
+``labkit eval log-mlflow`` (a stored run's params and metrics with intervals in an MLflow SQLite store)."""
 
 from __future__ import annotations
 
@@ -172,8 +174,42 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load(args: argparse.Namespace):  # noqa: ANN202 - a Run; imported lazily
+    store = _open_store(args, read_only=True)
+    try:
+        return store.load(args.run)
+    except KeyError as exc:
+        raise ValueError(str(exc.args[0])) from None
+
+
+def _export(args: argparse.Namespace) -> int:
+    from labkit.evals import export
+
+    export.check_format(args.to)  # before opening anything: a bad format is one line
+    run = _load(args)
+    out = Path(args.out) if args.out else Path(f"{run.name}{export.SUFFIX[args.to]}")
+    done = export.export(run, args.to, out)
+    print(f"wrote {done.rows} {args.to} records of run {run.name!r} ({run.id}) to {done.path}")
+    for item, why in done.skipped.items():
+        print(f"  left out {item}: {why}")
+    return 0
+
+
+def _log_mlflow(args: argparse.Namespace) -> int:
+    from labkit.evals import interop
+
+    run = _load(args)
+    try:
+        mlflow_id = interop.log_mlflow(run, args.tracking_uri, experiment=args.experiment)
+    except RuntimeError as exc:  # MLflow's own failure, reported as its last lines: one line, no traceback
+        raise ValueError(str(exc)) from None
+    print(f"logged run {run.name!r} ({run.id}) to {args.tracking_uri}, experiment {args.experiment!r}: "
+          f"MLflow run {mlflow_id}")
+    return 0
+
+
 def register(sub: Subparsers) -> None:
-    """Add ``labkit eval run``, ``compare``, ``variants``, ``rubric`` and ``list`` to the ``labkit`` command."""
+    """Add ``labkit eval run``, ``compare``, ``variants``, ``rubric``, ``export``, ``log-mlflow`` and ``list``."""
     ev = sub.add_parser("eval", help="evaluate the RAG app on the golden set and gate regressions")
     ev_sub = ev.add_subparsers(dest="eval_command", required=True, metavar="ACTION")
 
@@ -219,6 +255,20 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--confidence", type=probability, default=0.95, help="interval coverage (default 0.95)")
     p.add_argument("--db", default=None, help="SQLite file for runs")
     p.set_defaults(handler=_rubric)
+
+    p = ev_sub.add_parser("export", help="write a stored run as jsonl, an inspect_ai dataset or a promptfoo config")
+    p.add_argument("run", metavar="RUN", help="run id or name")
+    p.add_argument("--to", required=True, metavar="FORMAT", help="jsonl, inspect or promptfoo")
+    p.add_argument("--out", default=None, help="output file (default: RUN's name with the format's suffix, here)")
+    p.add_argument("--db", default=None, help="SQLite file for runs")
+    p.set_defaults(handler=_export)
+
+    p = ev_sub.add_parser("log-mlflow", help="log a stored run's params and metrics (with intervals) to MLflow")
+    p.add_argument("run", metavar="RUN", help="run id or name")
+    p.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default sqlite:///mlflow.db)")
+    p.add_argument("--experiment", default="labkit-evals", help="MLflow experiment name (default labkit-evals)")
+    p.add_argument("--db", default=None, help="SQLite file for runs")
+    p.set_defaults(handler=_log_mlflow)
 
     p = ev_sub.add_parser("list", help="list stored runs")
     p.add_argument("--db", default=None, help="SQLite file for runs")

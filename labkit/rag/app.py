@@ -160,6 +160,21 @@ class RagApp:
         """The chunks the app would put in the prompt."""
         return self.index.search(question, k=self.config.k, mode=self.config.mode, tenant=tenant)
 
+    def prompt_for(self, question: str, tenant: str | None = None) -> tuple[list[Hit], list[dict[str, str]] | None]:
+        """The sources and chat messages :meth:`answer` sends for a question (the same retrieval and trimming).
+
+        Returns:
+            (hits, messages); messages is None when the app abstains without asking the model (no source,
+            or the best one below ``abstain_below``). Eval exports use it to replay a run's prompts elsewhere.
+        """
+        cfg = self.config
+        hits = self.retrieve(question, tenant)
+        if not hits or (cfg.abstain_below and hits[0].score < cfg.abstain_below):
+            return hits, None
+        if cfg.max_words_per_chunk is not None:
+            hits = trim_context(hits, question, cfg.max_words_per_chunk)
+        return hits, messages(prompt(cfg.prompt_version), question, hits)
+
     def answer(self, question: str, tenant: str | None = None, **create_kwargs: Any) -> Answer:
         """Retrieve, prompt, and answer with citations.
 
@@ -177,14 +192,11 @@ class RagApp:
         cfg = self.config
         model = cfg.model or llm.model_for("chat")
         t0 = time.perf_counter()
-        hits = self.retrieve(question, tenant)
+        hits, msgs = self.prompt_for(question, tenant)
         retrieval_s = time.perf_counter() - t0
-        if not hits or (cfg.abstain_below and hits[0].score < cfg.abstain_below):
+        if msgs is None:
             return Answer(question, IDK + ".", [], [], hits, True, model, cfg.prompt_version, tenant,
                           latency_s=time.perf_counter() - t0, retrieval_s=retrieval_s)
-        if cfg.max_words_per_chunk is not None:
-            hits = trim_context(hits, question, cfg.max_words_per_chunk)
-        msgs = messages(prompt(cfg.prompt_version), question, hits)
         r = self.client.chat.completions.create(model=model, messages=msgs, max_tokens=cfg.max_tokens,
                                                 temperature=cfg.temperature, **create_kwargs)
         text = (r.choices[0].message.content or "").strip()

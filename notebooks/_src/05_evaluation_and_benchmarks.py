@@ -19,6 +19,7 @@
 
 # %%
 import json
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -28,7 +29,18 @@ from IPython.display import Markdown, display
 
 from labkit import agent, data, embed, evals, llm, tracing, traffic
 from labkit.cli import main as labkit_cli
-from labkit.evals import criteria_judge, failures, judge_validation, metrics, online, plots, stats, variants
+from labkit.evals import (
+    criteria_judge,
+    export,
+    failures,
+    interop,
+    judge_validation,
+    metrics,
+    online,
+    plots,
+    stats,
+    variants,
+)
 from labkit.exercises import get as exercise
 from labkit.rag import RagApp
 
@@ -589,6 +601,83 @@ assert not any(r.scores.get("invented_number") == 1.0 for r in ea_fix.rows), "th
 # nowhere in the sources, which is a minority of the `wrong_number` failures, and every answer it
 # withholds on an answerable question costs `abstention_correct` there, while a withheld answer on
 # an unanswerable one gains it. On 16 questions only a large change is distinguishable from noise.
+
+# %% [markdown]
+# ## 9. The same run in the tools you will meet at work: inspect_ai, promptfoo, MLflow
+# labkit's runs live in its own SQLite store. `labkit eval export RUN --to jsonl|inspect|promptfoo`
+# writes a stored run in the formats other tools read: every row with its scores (JSON Lines), an
+# **inspect_ai** dataset, and a **promptfoo** config. For the last two each answerable question keeps the
+# *exact* prompt the app sent — rebuilt from the run's config and checked against the sources the run
+# recorded — so the tool replays the run on the same endpoint instead of evaluating something else.
+# inspect_ai and MLflow live in their own environment (`.venv-evals`, its own lock: their dependencies
+# clash with the course's), promptfoo in `evals_interop/node_modules` (`make promptfoo`); labkit drives
+# them as subprocesses, offline. Here the **default** variant's run from §5 is replayed by inspect_ai,
+# which scores it with its own `includes` scorer and with labkit's token F1
+# (`evals_interop/inspect_golden.py`).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+default_run = variant_runs[0]
+default_app = variants.variant("default").app(app)
+written = {fmt: export.export(default_run, fmt, workdir / f"default{export.SUFFIX[fmt]}", app=default_app)
+           for fmt in export.FORMATS}
+for done in written.values():
+    print(f"{done.format:<10} {done.rows:>3} records -> {done.path.name}   left out: {done.skipped or 'none'}")
+print(json.dumps(json.loads(written["inspect"].path.read_text().splitlines()[0])["metadata"], indent=1)[:400])
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+tools_ready = interop.TOOLS_PYTHON.exists()  # `make evals-env` makes it; Colab has no such step
+replays = [interop.run_inspect(written["inspect"].path, base_url=llm.base_url(), model=llm.model_for("chat"),
+                               max_tokens=default_run.config["max_tokens"])] if tools_ready else []
+if not tools_ready:
+    print("skipped: inspect_ai and MLflow are not installed here (`make evals-env` makes .venv-evals)")
+if interop.PROMPTFOO_BIN.exists():  # an opt-in install (~1.4 GB of node modules): `make promptfoo`
+    replays.append(interop.run_promptfoo(written["promptfoo"].path, base_url=llm.base_url()))
+else:
+    print("promptfoo is not installed (`make promptfoo`); its config is written above:", written["promptfoo"].path)
+sides = [interop.side_by_side(default_run, t, "token_f1") for t in replays]
+contains_like = {"inspect": "includes", "promptfoo": "icontains_any"}  # each tool's own substring scorer
+sides += [interop.side_by_side(default_run, t, "contains", tool_metric=contains_like[t.tool]) for t in replays]
+for side in sides:
+    print(side.line(), "-> inside labkit's interval" if side.inside else "-> OUTSIDE labkit's interval")
+
+# %%
+if tools_ready:  # inspect_ai's replay beside labkit's run
+    inspect_scores = replays[0]
+    exported_ids = {json.loads(line)["id"] for line in written["inspect"].path.read_text().splitlines()}
+    assert set(inspect_scores.scores["token_f1"]) == exported_ids, "inspect scored exactly the exported questions"
+    stored_answers = {r.item_id: (r.output or "").strip() for r in default_run.rows}
+    same = [k for k in exported_ids if inspect_scores.outputs[k].strip() == stored_answers[k]]
+    ours = default_run.by_item("token_f1")
+    assert all(abs(inspect_scores.scores["token_f1"][k] - ours[k]) < 1e-9 for k in same), "same answer, same F1"
+    assert abs(sides[0].tool_mean - sides[0].labkit.estimate) <= (len(exported_ids) - len(same)) / len(exported_ids) + 1e-9
+    display(Markdown(f"inspect_ai's replay gave the **same answer** as labkit's run on **{len(same)} of "
+                     f"{len(exported_ids)}** questions at temperature 0; where the answer was the same, the token F1 "
+                     f"was the same. Its mean token F1 **{sides[0].tool_mean:.3f}** is "
+                     f"{'inside' if sides[0].inside else 'outside'} labkit's interval "
+                     f"[{sides[0].labkit.low:.3f}, {sides[0].labkit.high:.3f}]."))
+
+# %% [markdown]
+# Why are some answers different at temperature 0? Greedy decoding is deterministic for one request
+# alone, but the server batches concurrent requests, and a batch changes the floating-point order of the
+# sums; on a 135M model a near-tie between two tokens then flips, and the rest of the answer follows. A
+# replay is a second *sample* of the same system, which is why labkit reports intervals and not single
+# numbers: on ~10 questions the tool's mean can move by a tenth without anything being wrong.
+#
+# Where a team wants a run registry, `labkit eval log-mlflow RUN --tracking-uri sqlite:///mlflow.db`
+# logs the run's config as params and every metric with its interval (`token_f1`, `token_f1/low`,
+# `token_f1/high`, `token_f1/n`) to MLflow's SQLite store; `mlflow ui --backend-store-uri` opens it.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+if tools_ready:  # MLflow lives in .venv-evals too
+    mlflow_db = workdir / "mlflow.db"
+    mlflow_id = interop.log_mlflow(default_run, f"sqlite:///{mlflow_db}")
+    with sqlite3.connect(mlflow_db) as conn:
+        logged = dict(conn.execute("SELECT key, value FROM metrics WHERE run_uuid = ?", (mlflow_id,)).fetchall())
+    print({k: round(v, 3) for k, v in logged.items() if k.startswith("token_f1")})
+    assert abs(logged["token_f1"] - default_run.metrics()["token_f1"].estimate) < 1e-12, "MLflow holds the run's mean"
 
 # %% [markdown]
 # ## The ledger of this notebook
