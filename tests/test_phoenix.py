@@ -18,6 +18,7 @@ from test_tracing_llm import DOCS, _no_tracer_left_behind  # noqa: F401
 
 from labkit import agent, llm, tracing
 from labkit.evals import online
+from labkit.llm.ledger import CallRecord
 from labkit.tracing import phoenix as phx
 
 KIND = "openinference.span.kind"
@@ -100,6 +101,28 @@ def test_a_traced_agent_run_shows_in_phoenix_with_its_kinds_and_the_ledgers_toke
     assert _root_tokens(phoenix, spans) == {
         "prompt": ledger["input_tokens"], "completion": ledger["output_tokens"],
         "total": ledger["input_tokens"] + ledger["output_tokens"]}
+
+
+@pytest.mark.server
+def test_a_wrapper_phoenix_takes_for_a_model_call_counts_the_tokens_twice(phoenix: phx.PhoenixServer,
+                                                                          tmp_path: Path) -> None:
+    # The bug the token checks above guard against, made on purpose: a simulated 120 + 30 token call (no
+    # model server) under a wrapper that copies gen_ai.request.model and gen_ai.usage.* and names no
+    # OpenInference kind, as rag.answer once did. Phoenix infers LLM from the model attribute, and counts
+    # tokens on LLM spans only, so the root shows 300 for a 150-token request.
+    t = tracing.setup(tmp_path / "twice.sqlite", sample_rate=1.0, instrument_llm=False,
+                      otlp_endpoint=phoenix.otlp_endpoint)
+    call = CallRecord(operation="chat", model="smollm2-135m-instruct", backend="embedded", stream=False, status=200,
+                      input_tokens=120, output_tokens=30, latency_s=0.1, request_body={"model": "smollm2-135m-instruct"})
+    copied = {"gen_ai.request.model": call.model, "gen_ai.usage.input_tokens": 120, "gen_ai.usage.output_tokens": 30}
+    with tracing.span("request", category="http") as root:
+        with t.tracer.start_as_current_span("rag.answer", attributes=copied):  # the raw SDK: no kind set
+            t.record_llm_call(call)
+    trace_id = tracing.trace_id_of(root)
+    t.shutdown()
+    spans = phx.read_trace(phoenix.url, trace_id, expected=3)
+    assert sorted(s.kind for s in spans) == ["CHAIN", "LLM", "LLM"]
+    assert _root_tokens(phoenix, spans)["total"] == 2 * (120 + 30)
 
 
 def test_phoenix_runs_on_loopback_offline_with_its_storage_in_the_working_dir(tmp_path: Path,
