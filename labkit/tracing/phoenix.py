@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -232,12 +233,17 @@ def cumulative_tokens(url: str, span: PhoenixSpan) -> dict[str, int]:
             "total": int(node["cumulativeTokenCountTotal"] or 0)}
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m labkit.tracing.phoenix``: run Phoenix until Ctrl-C and print where to send spans."""
     parser = argparse.ArgumentParser(prog="python -m labkit.tracing.phoenix", description=main.__doc__)
     parser.add_argument("--port", type=int, default=6006, help="HTTP port on 127.0.0.1 (default 6006)")
     parser.add_argument("--dir", type=Path, default=None, help="keep its SQLite data here (default: a temp dir)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)  # `kill` stops Phoenix too, as Ctrl-C does
     try:
         with local_phoenix(port=args.port, working_dir=args.dir) as phoenix:
             print(f"Phoenix UI: {phoenix.url}\nsend spans with tracing.setup(otlp_endpoint={phoenix.otlp_endpoint!r})"
