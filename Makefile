@@ -37,7 +37,8 @@ NBVAL := -m pytest --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
 PORTABLE := $(PY) tools/portable.py -- $(PY) $(NBVAL) notebooks
 BACKEND_SPECIFIC = $(shell $(PY) tools/portable.py --backend-specific notebooks)
 
-.PHONY: help setup litellm-env evals-env promptfoo lab test test-code test-notebooks test-portable lint run site test-colab-like bench doctor lock check-lock clean
+.PHONY: help setup litellm-env evals-env promptfoo lab test test-code test-notebooks test-portable lint run site \
+        test-colab-like bench doctor lock check-lock clean phoenix-env phoenix-lock
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -117,5 +118,24 @@ lock: setup  ## rewrite requirements.lock from the current environment (after ch
 	  | grep -v -E '^(nvidia|cuda)-|^triton==' | sed 's/+cpu$$//' | LC_ALL=C sort -f; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 
+# Phoenix (the trace UI) lives in its own environment with its own lock: its ~140 dependencies stay out of
+# requirements.lock. labkit starts it as a subprocess (labkit/tracing/phoenix.py); tests/test_phoenix.py needs it.
+PHOENIX_VENV := .venv-phoenix
+PHOENIX_LOCK := envs/phoenix/requirements.lock
+
+$(PHOENIX_VENV)/bin/python:
+	python3 -m venv $(PHOENIX_VENV)
+
+$(PHOENIX_VENV)/.installed: $(PHOENIX_LOCK) $(PHOENIX_VENV)/bin/python
+	$(PHOENIX_VENV)/bin/python -m pip install -q --only-binary=:all: -r $(PHOENIX_LOCK)
+	@touch $@
+
+phoenix-env: $(PHOENIX_VENV)/.installed  ## Phoenix's own pinned environment in .venv-phoenix (no-op when done)
+
+phoenix-lock: phoenix-env  ## rewrite envs/phoenix/requirements.lock from .venv-phoenix (after changing the pin)
+	{ grep '^#' $(PHOENIX_LOCK); $(PHOENIX_VENV)/bin/python -m pip freeze --all \
+	  | grep -v -E '^(pip|setuptools)==' | LC_ALL=C sort -f; } > $(PHOENIX_LOCK).new
+	mv $(PHOENIX_LOCK).new $(PHOENIX_LOCK)
+
 clean:  ## remove the venv and caches
-	rm -rf .venv .venv-litellm .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .venv-litellm .venv-evals $(PHOENIX_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -49,6 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LABKIT_APP_KEYS", "unset", "RAG service: `key:tenant,...` API keys mapped to tenants"),
     Setting("LABKIT_LEDGER_OUT", "unset", "file the usage ledger's totals are written to at exit (`make run`)"),
     Setting("LABKIT_SOLUTIONS", "unset", "1: exercises run their reference solutions (`make test`)"),
+    Setting("LABKIT_PHOENIX_PYTHON", ".venv-phoenix's python", "python of the environment that has arize-phoenix "
+                                                             "(`make phoenix-env`)"),
 )
 
 

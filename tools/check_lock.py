@@ -91,6 +91,7 @@ def resolve(platform: str, pins: dict[str, str], python_version: str = "3.11.0",
     with tempfile.TemporaryDirectory() as tmp:
         reqs = Path(tmp, "lock.txt")
         reqs.write_text("".join(f"{n}=={v}\n" for n, v in pins.items() if n not in NO_DEPS), encoding="utf-8")
+        nodeps_pins = [f"{n}=={pins[n]}" for n in NO_DEPS if n in pins]  # envs/phoenix's lock has none
         report = Path(tmp, "report.json")
         cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
                "--disable-pip-version-check", "--only-binary=:all:", "--python-version", python_version,
@@ -105,7 +106,7 @@ def resolve(platform: str, pins: dict[str, str], python_version: str = "3.11.0",
         # the packages whose metadata is wrong install without dependencies: check their wheels alone
         nodeps = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
                   "--only-binary=:all:", "--python-version", python_version, "--implementation", "cp",
-                  "-d", str(Path(tmp, "nodeps")), *[f"{n}=={pins[n]}" for n in NO_DEPS]]
+                  "-d", str(Path(tmp, "nodeps")), *nodeps_pins]
         for tag in PLATFORMS[platform]:
             nodeps += ["--platform", tag]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=pypi_only_env())
@@ -114,8 +115,8 @@ def resolve(platform: str, pins: dict[str, str], python_version: str = "3.11.0",
         yanked = [ln for ln in proc.stderr.splitlines() if "is a yanked version" in ln]
         if yanked:  # pip installs an exact pin even when yanked; its authors withdrew it for a reason
             return PlatformResult(platform, False, 0, [], "a pin is yanked on PyPI: " + yanked[0].strip()[:300])
-        proc2 = subprocess.run(nodeps, capture_output=True, text=True, env=pypi_only_env())
-        if proc2.returncode != 0:
+        proc2 = subprocess.run(nodeps, capture_output=True, text=True, env=pypi_only_env()) if nodeps_pins else None
+        if proc2 is not None and proc2.returncode != 0:
             return PlatformResult(platform, False, 0, [], _last_error(proc2.stderr))
         items = json.loads(report.read_text())["install"]
         extra_bytes = sum(f.stat().st_size for f in Path(tmp, "nodeps").glob("*.whl"))
@@ -123,7 +124,7 @@ def resolve(platform: str, pins: dict[str, str], python_version: str = "3.11.0",
     unpinned = sorted(n for n in installed if n not in pins and not EXPECTED_EXTRAS.match(n))
     message = "resolves" if not unpinned else f"pulls packages the lock does not pin: {', '.join(unpinned)}"
     mb = (sum(map(content_length, (i["download_info"]["url"] for i in items))) + extra_bytes) / 1e6 if sizes else None
-    return PlatformResult(platform, not unpinned, len(installed) + len(NO_DEPS), unpinned, message, mb)
+    return PlatformResult(platform, not unpinned, len(installed) + len(nodeps_pins), unpinned, message, mb)
 
 
 def content_length(url: str) -> int:
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.lock.is_file():
         parser.error(f"{args.lock}: no such lock file")
-    pins = read_lock(args.lock)
+    pins = read_lock(args.lock, needs_torch=args.lock.resolve() == LOCK.resolve())
     failed = 0
     for platform in args.platform or list(PLATFORMS):
         result = resolve(platform, pins, sizes=args.sizes)

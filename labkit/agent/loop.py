@@ -105,8 +105,9 @@ class Agent:
         protocol = self.protocol
         run = AgentRun(session.id, message, protocol=protocol)
         session.messages.append({"role": "user", "content": message})
-        attrs = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": self.name,
-                 "gen_ai.request.model": self.model, "session.id": session.id,
+        # AGENT: the kind OpenInference UIs (Phoenix) give invoke_agent; it holds the model calls, carrying no usage.
+        attrs = {"gen_ai.operation.name": "invoke_agent", "openinference.span.kind": "AGENT",
+                 "gen_ai.agent.name": self.name, "gen_ai.request.model": self.model, "session.id": session.id,
                  "gen_ai.conversation.id": session.id, "labkit.agent.turn": len(session.runs) + 1,
                  "labkit.agent.protocol": protocol}
         with tracing.span(f"invoke_agent {self.name}", attributes=attrs) as root:

@@ -50,8 +50,9 @@ OTLP/HTTP, to any collector:
 
 * Jaeger: ``docker run --rm -p 16686:16686 -p 4318:4318 jaegertracing/all-in-one`` then
   ``export OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318`` and open http://localhost:16686;
-* Phoenix (Arize, reads the GenAI attributes): ``pip install arize-phoenix`` then ``phoenix serve``
-  and ``export OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:6006``;
+* Phoenix (Arize, reads the GenAI attributes and OpenInference kinds): ``make phoenix-env`` once, then
+  ``python -m labkit.tracing.phoenix`` (offline, see :mod:`labkit.tracing.phoenix`) and
+  ``export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:6006``;
 * Langfuse or any OpenTelemetry collector: its OTLP/HTTP endpoint and ``OTEL_EXPORTER_OTLP_HEADERS``.
 """
 

@@ -442,9 +442,27 @@ assert metric_input == sum(r.input_tokens for r in model_calls), "the metrics co
 #
 # * **Jaeger**: `docker run --rm -p 16686:16686 -p 4318:4318 jaegertracing/all-in-one`, then
 #   `OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318` and open http://localhost:16686;
-# * **Phoenix** (reads the GenAI attributes): `pip install arize-phoenix && phoenix serve`, then
-#   `OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:6006`;
+# * **Phoenix**: below;
 # * **Langfuse** or a collector: its OTLP/HTTP endpoint, with credentials in `OTEL_EXPORTER_OTLP_HEADERS`.
+#
+# **Opening these traces in Phoenix.** Phoenix, Arize's open-source trace UI, reads the GenAI attributes
+# and the OpenInference kinds these spans carry. It has its own pinned environment, kept apart from the
+# course's lock (`envs/phoenix/requirements.lock`, about 140 packages), and runs offline on this machine
+# with its SQLite storage in a temporary folder (pass `--dir` to keep it):
+#
+# ```bash
+# make phoenix-env                              # once: builds .venv-phoenix (a few minutes)
+# .venv/bin/python -m labkit.tracing.phoenix    # prints the UI address, http://127.0.0.1:6006; Ctrl-C stops it
+# ```
+#
+# Then export to it: `tracing.setup(..., otlp_endpoint="http://127.0.0.1:6006/v1/traces")` (or set
+# `OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:6006` before `setup()`), re-run this notebook and open
+# project *default*: one row per request, each span typed as in the kinds table above, and the root's token
+# count is the sum of its model calls. In Python, `labkit.tracing.phoenix.local_phoenix()` starts and
+# stops it around a block. This notebook does not start it (it would add a minute to every run);
+# `tests/test_phoenix.py` does, in CI: it exports a traced RAG request and an agent run, reads them back
+# through Phoenix's REST and GraphQL APIs, and checks that Phoenix gives every span the kind labkit set
+# (none UNKNOWN) and that each root's cumulative tokens equal the ledger's.
 #
 # Content capture stays off unless you turn it on, and with `redact=` (for example
 # `labkit.enterprise.pii.redact`) every string is scrubbed before it reaches the store or a collector.
