@@ -51,12 +51,32 @@ def test_projection_cost_is_exact_and_latency_reflects_the_mix() -> None:
 
 @pytest.mark.server
 def test_tiny_sweep_and_prefix_cache_on_the_embedded_server(embedded: Any) -> None:
-    pts = perf.concurrency_sweep((1, 2), requests_per_level=2, max_tokens=4)
+    pts = perf.concurrency_sweep((1, 2), requests_per_level=2, max_tokens=4, rounds=2)  # rounds pooled per level
     assert [p.concurrency for p in pts] == [1, 2]
-    assert all(p.requests == 2 and p.output_tokens == 8 and p.errors == 0 for p in pts)  # ignore_eos: exact length
+    assert all(p.requests == 4 and p.output_tokens == 16 and p.errors == 0 for p in pts)  # ignore_eos: exact length
     assert all(p.ttft.p50 <= p.latency.p50 for p in pts)
     prefix = "You are a careful assistant for the Quaywise product. Answer briefly. " * 12
     trial = perf.prefix_cache_trial(prefix, ["Hi?", "Hello?"], max_tokens=2)
     assert trial.prefix_tokens > 100
     assert trial.shared_cached[1] > 0.8 * trial.prefix_tokens  # the second call reused the slot's cache
     assert max(trial.cold_cached) < 0.2 * trial.prefix_tokens  # a unique prefix reuses (almost) nothing
+
+
+@pytest.mark.server
+def test_measure_deployment_counts_tokens_per_decode_from_the_servers_metrics(embedded: Any) -> None:
+    from labkit import deploy, llm
+
+    client, alias = llm.client(max_retries=0), embedded.settings.model_alias
+    args = llm.capabilities(embedded.url).extra_body(ignore_eos=True)
+    msgs = [{"role": "user", "content": "Say something."}]
+
+    def call(i: int) -> int:
+        return client.chat.completions.create(model=alias, messages=msgs, max_tokens=16, temperature=0,
+                                              extra_body=args).usage.completion_tokens
+
+    report = deploy.measure_deployment("local", lambda: deploy.time_stream(client, alias, msgs, max_tokens=4), call,
+                                       cold_start_s=0.0, memory_mb=0.0, levels=(1, 2), requests=2, streams=1,
+                                       metrics_url=embedded.root_url)
+    alone, together = report.tokens_per_decode[1], report.tokens_per_decode[2]
+    assert alone <= 1.01, "one caller: one token per forward pass"
+    assert together > 1.3, "two callers share forward passes (continuous batching)"

@@ -16,6 +16,7 @@
 
 # %%
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -39,8 +40,8 @@ from labkit.redis_state import local_redis_server
 
 # %% [markdown]
 # ## 1. What a call is made of
-# Three calls to the local model: a short question, the same question after a long document, and a
-# short question that asks for a long answer. Streaming lets the ledger time the **first token**
+# Three kinds of call to the local model: a short question, the same question after a long document,
+# and a short question that asks for a long answer. Streaming lets the ledger time the **first token**
 # (TTFT: the prompt is processed, *prefill*) apart from the rest (one forward pass per generated
 # token, *decode*). `cache_prompt` and `ignore_eos` are llama.cpp's; `llm.capabilities()` asks the
 # endpoint once what it accepts, and they are sent only there.
@@ -61,8 +62,11 @@ def streamed(messages: list[dict], max_tokens: int, **extra: object) -> llm.Call
 
 
 streamed([{"role": "user", "content": "Hello"}], 2)  # warm-up: a fresh server's first call pays one-off costs
-short = streamed([{"role": "user", "content": "Name one colour."}], 8)
-long_in = streamed([{"role": "user", "content": DOC + "\n\nName one colour."}], 8)
+# short and long prompts in turn, three times each, keeping the median-TTFT call of each: a burst of load
+# on a shared machine then slows one call of a kind, not the whole comparison
+pairs = [(streamed([{"role": "user", "content": "Name one colour."}], 8),
+          streamed([{"role": "user", "content": DOC + "\n\nName one colour."}], 8)) for _ in range(3)]
+short, long_in = (sorted(calls, key=lambda r: r.ttft_s)[1] for calls in zip(*pairs, strict=True))
 long_out = streamed([{"role": "user", "content": "Write a long story about a lighthouse."}], 120, ignore_eos=True)
 for label, r in (("short", short), ("long prompt", long_in), ("long answer", long_out)):
     print(f"{label:12} in {r.input_tokens:4} out {r.output_tokens:4}  TTFT {r.ttft_s:5.2f} s  total {r.latency_s:5.2f} s"
@@ -295,7 +299,8 @@ assert reused([c for _, c in unique]) == reused(trial.cold_cached) == [False] * 
 
 # %%
 print(CAPS.explain("ignore_eos", "answers may end before 16 tokens; throughput counts the tokens generated"))
-sweep = perf.concurrency_sweep((1, 2, 4, 8), max_tokens=16)
+# two rounds, the levels in turn (1, 2, 4, 8, 1, 2, ...): a change in the machine's load hits every level alike
+sweep = perf.concurrency_sweep((1, 2, 4, 8), max_tokens=16, rounds=2)
 knee = perf.knee(sweep)
 fig, ax = plt.subplots(1, 2, figsize=(9, 3))
 ax[0].plot([p.concurrency for p in sweep], [p.throughput_tps for p in sweep], "o-")
@@ -305,8 +310,26 @@ ax[1].set(xlabel="concurrent requests", ylabel="p95 latency (s)", title="latency
 plt.tight_layout()
 plt.show()
 gain = knee.throughput_tps / sweep[0].throughput_tps
-print(f"knee at {knee.concurrency} callers: {gain:.1f}x the throughput of one caller")
-assert gain > 1.3
+print(f"live, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: knee at {knee.concurrency} callers, "
+      f"{gain:.1f}x the throughput of one caller")
+# 8 callers at once. Served one after another, a caller would wait for the answers queued ahead of it: its
+# first token would come at 80 % of its answer time or later. Batched, all 8 start together.
+busy = sweep[-1]
+print(f"8 callers: median first token {busy.ttft.p50:.2f} s, median answer {busy.latency.p50:.2f} s")
+assert busy.ttft.p50 < 0.5 * busy.latency.p50, "the server works on all 8 at once instead of one after another"
+
+# %% [markdown]
+# The live gain depends on the CPU the server gets: on a machine busy with other work the batch's extra
+# arithmetic competes for the same cores and the gain can shrink to nothing (the first token's timing
+# above does not: it compares calls made at the same moment). The throughput claim is therefore
+# checked on the benchmark's quiet run (`make bench`, `bench/results/batching.json`), shown here:
+
+# %%
+batching_file = Path(data.root()).parent / "bench" / "results" / "batching.json"
+bench_sweep = json.loads(batching_file.read_text())
+print(f"make bench ({bench_sweep['_meta']['date']}, load {bench_sweep['load_average_1m']}): knee at "
+      f"{bench_sweep['knee_concurrency']} callers, {bench_sweep['throughput_gain_at_knee']}x one caller's throughput")
+assert bench_sweep["throughput_gain_at_knee"] > 1.3, "batching raises total throughput (quiet machine)"
 
 # %% [markdown]
 # ## 7. Lever: a cascade that escalates on low confidence
