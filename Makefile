@@ -28,16 +28,18 @@ export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 # make test runs each exercise's reference solution through its auto-check.
-test test-notebooks test-portable run: export LABKIT_SOLUTIONS := 1
+test test-notebooks test-portable test-notebooks-direct run: export LABKIT_SOLUTIONS := 1
 
 PYTEST_ARGS ?= --durations=10
+# Each pytest run leaves a JUnit file here; `make test` reads them back for its closing summary.
+TEST_OUT ?= .test-reports
 NBVAL := -m pytest --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
 # Every notebook runs behind a proxy that refuses what the OpenAI API refuses (tools/portable.py);
 # the ones whose path depends on the backend (llm.backend/server/capabilities) also run directly.
-PORTABLE := $(PY) tools/portable.py -- $(PY) $(NBVAL) notebooks
+PORTABLE := $(PY) tools/portable.py -- $(PY) $(NBVAL) --junitxml=$(TEST_OUT)/notebooks-portable.xml notebooks
 BACKEND_SPECIFIC = $(shell $(PY) tools/portable.py --backend-specific notebooks)
 
-.PHONY: help setup lab test test-code test-notebooks test-portable lint run site test-colab-like bench doctor lock check-lock clean
+.PHONY: help setup lab test test-code test-notebooks test-portable test-notebooks-direct lint run site test-colab-like bench doctor lock check-lock clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -60,14 +62,18 @@ lab: setup  ## open JupyterLab on notebooks/
 doctor: setup  ## check the environment and that the local model answers offline
 	$(PY) -m labkit.cli doctor
 
-test: setup lint test-code test-notebooks  ## lint, labkit's tests, then every notebook (LABKIT_SOLUTIONS=1)
+# The two cores run two lanes at once (tools/test_lanes.py): labkit's tests then the backend-specific notebooks
+# directly, and every notebook behind the proxy. Each lane's log is printed whole at the end, then a summary.
+test: setup lint  ## lint, then labkit's tests and every notebook in two parallel lanes (LABKIT_SOLUTIONS=1)
+	+MAKE="$(MAKE)" $(PY) tools/test_lanes.py --out $(TEST_OUT) "test-code test-notebooks-direct" "test-portable"
 
 test-code: setup  ## labkit's tests only
-	$(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS) --junitxml=$(TEST_OUT)/code.xml
 
-test-notebooks: setup  ## every notebook behind the strict OpenAI-API proxy; backend-specific ones also directly
-	$(PORTABLE)
-	$(if $(BACKEND_SPECIFIC),$(PY) $(NBVAL) $(BACKEND_SPECIFIC))
+test-notebooks: test-portable test-notebooks-direct  ## every notebook behind the strict OpenAI-API proxy; backend-specific ones also directly
+
+test-notebooks-direct: setup  ## the notebooks whose path depends on the backend, against the embedded server directly
+	$(if $(BACKEND_SPECIFIC),$(PY) $(NBVAL) --junitxml=$(TEST_OUT)/notebooks-direct.xml $(BACKEND_SPECIFIC))
 
 test-portable: setup  ## every notebook with OPENAI_BASE_URL at a strict OpenAI-API proxy (embedded model behind it)
 	$(PORTABLE)
@@ -98,4 +104,4 @@ lock: setup  ## rewrite requirements.lock from the current environment (after ch
 	mv requirements.lock.new requirements.lock
 
 clean:  ## remove the venv and caches
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache $(TEST_OUT)
