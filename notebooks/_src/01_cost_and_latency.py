@@ -466,7 +466,7 @@ assert routed.degraded and routed.route == "small"
 # A projection for 20,000 questions a day, built from this run's measurements. Assumptions, stated:
 # 40 % of questions repeat an earlier one (so the cache can serve the test hit rate of those);
 # prices are the registry's — notional for the local model (hardware cost over measured throughput).
-# Batching divides the local model's cost per token by the throughput gain measured in §6.
+# Batching divides the local model's cost per token by the throughput gain of the benchmark's quiet run (§6).
 
 # %%
 def route(name: str, res: list[routing.TierResult], speed_up: float = 1.0, slow_down: float = 1.0,
@@ -478,7 +478,10 @@ def route(name: str, res: list[routing.TierResult], speed_up: float = 1.0, slow_
                       ttft_s=max(ttft, 0.01) * slow_down, tokens_per_s=decode_tps / slow_down)
 
 
-batch_slowdown = knee.latency.p50 / sweep[0].latency.p50  # each request is slower in a batch
+# batching at the benchmark's quiet-machine knee (§6: the live gain depends on the machine's load)
+bench_knee = next(p for p in bench_sweep["sweep"] if p["concurrency"] == bench_sweep["knee_concurrency"])
+batch_gain = bench_sweep["throughput_gain_at_knee"]
+batch_slowdown = bench_knee["latency_p50_s"] / bench_sweep["sweep"][0]["latency_p50_s"]  # slower in a batch
 hit_route = perf.Route("cache", 0, 0, 0, 0, ttft_s=hit.seconds)
 big, little = route("large", runs["full"]), route("small", runs["small"])
 both = perf.Route("small, then large", little.input_tokens + big.input_tokens, little.output_tokens + big.output_tokens,
@@ -490,7 +493,7 @@ plans = {
     "+ semantic cache": ([hit_route, big], [hit_share, 1 - hit_share]),
     "+ prompt trimming": ([route("trimmed", runs["trimmed"])], [1.0]),
     f"+ cascade (t={cuts[1]})": ([little, both], [1 - mid.escalation_rate, mid.escalation_rate]),
-    "+ batching (local)": ([route("large, batched", runs["full"], gain, batch_slowdown)], [1.0]),
+    "+ batching (local, bench)": ([route("large, batched", runs["full"], batch_gain, batch_slowdown)], [1.0]),
 }
 months = {name: perf.project(20_000, routes, shares) for name, (routes, shares) in plans.items()}
 
