@@ -58,6 +58,8 @@ class SweepPoint:
         per_request_tps: tokens per second one caller sees (its tokens over its own latency).
         latency: end-to-end latency of the requests.
         ttft: time to first token of the requests.
+        peak_generating: the most requests that were streaming tokens at one moment (between their first and
+            last token): 1 when the server answers one after another, up to ``concurrency`` when it batches.
     """
 
     concurrency: int
@@ -69,6 +71,7 @@ class SweepPoint:
     latency: LatencyStats
     ttft: LatencyStats
     errors: int = 0
+    peak_generating: int = 0
 
 
 def _streamed_call(client: Any, model: str, prompts: Sequence[str], max_tokens: int,
@@ -139,12 +142,23 @@ def concurrency_sweep(levels: Sequence[int] = (1, 2, 4, 8, 16), requests_per_lev
             throughput_tps=tokens / wall if wall > 0 else 0.0,
             per_request_tps=statistics.fmean(r.output_tokens / r.total_s for r in done) if done else 0.0,
             latency=LatencyStats.of([r.total_s for r in done]), ttft=LatencyStats.of([r.ttft_s for r in done]),
-            errors=sum(r.errors for r in runs[level]))
+            errors=sum(r.errors for r in runs[level]), peak_generating=peak_overlap(done))
         points.append(point)
         if progress:
             progress(f"concurrency {level:>2}: {point.throughput_tps:6.1f} tok/s total, "
                      f"p50 latency {point.latency.p50:5.2f} s, p95 {point.latency.p95:5.2f} s")
     return points
+
+
+def peak_overlap(timings: Sequence[StreamTiming]) -> int:
+    """The most streams that were generating at one moment (between first and last token; clock order only)."""
+    events = sorted([(t.started_s + t.ttft_s, 1) for t in timings if t.total_s > t.ttft_s]
+                    + [(t.started_s + t.total_s, -1) for t in timings if t.total_s > t.ttft_s])
+    peak = now = 0
+    for _, step in events:  # at equal times an end (-1) sorts first: touching intervals do not overlap
+        now += step
+        peak = max(peak, now)
+    return peak
 
 
 def knee(points: Sequence[SweepPoint], fraction: float = 0.9) -> SweepPoint:
