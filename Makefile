@@ -28,17 +28,23 @@ export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 # make test runs each exercise's reference solution through its auto-check.
-test test-notebooks test-portable run: export LABKIT_SOLUTIONS := 1
+test test-notebooks test-portable test-notebooks-direct test-direct-slow test-direct-rest run: export LABKIT_SOLUTIONS := 1
 
 PYTEST_ARGS ?= --durations=10
+# Each pytest run leaves a JUnit file here; `make test` reads them back for its closing summary.
+TEST_OUT ?= .test-reports
 NBVAL := -m pytest --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
 # Every notebook runs behind a proxy that refuses what the OpenAI API refuses (tools/portable.py);
 # the ones whose path depends on the backend (llm.backend/server/capabilities) also run directly.
-PORTABLE := $(PY) tools/portable.py -- $(PY) $(NBVAL) notebooks
+PORTABLE := $(PY) tools/portable.py -- $(PY) $(NBVAL) --junitxml=$(TEST_OUT)/notebooks-portable.xml notebooks
 BACKEND_SPECIFIC = $(shell $(PY) tools/portable.py --backend-specific notebooks)
+# the two longest direct runs (about 5½ minutes on 2 cores); `make test` gives them to the code tests' lane
+# and the rest to the notebooks' lane, so that the two lanes take about as long
+DIRECT_SLOW := %/05_evaluation_and_benchmarks.ipynb %/03_deployment_architectures.ipynb
 
-.PHONY: help setup litellm-env evals-env promptfoo lab test test-code test-notebooks test-portable lint run site \
-        test-colab-like bench doctor lock check-lock clean phoenix-env phoenix-lock
+.PHONY: help setup litellm-env evals-env promptfoo lab test test-code test-notebooks test-portable \
+        test-notebooks-direct test-direct-slow test-direct-rest lint run site test-colab-like bench doctor lock \
+        check-lock clean phoenix-env phoenix-lock
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -81,14 +87,27 @@ lab: setup  ## open JupyterLab on notebooks/
 doctor: setup  ## check the environment and that the local model answers offline
 	$(PY) -m labkit.cli doctor
 
-test: setup lint test-code test-notebooks  ## lint, labkit's tests, then every notebook (LABKIT_SOLUTIONS=1)
+# The two cores run two lanes at once (tools/test_lanes.py): labkit's tests, then the slow backend-specific
+# notebooks directly; every notebook behind the proxy, then the other backend-specific ones directly.
+# Each lane's log is printed whole at the end, then a summary.
+test: setup lint  ## lint, then labkit's tests and every notebook in two parallel lanes (LABKIT_SOLUTIONS=1)
+	+MAKE="$(MAKE)" $(PY) tools/test_lanes.py --out $(TEST_OUT) "test-code test-direct-slow" \
+	  "test-portable test-direct-rest"
 
 test-code: setup  ## labkit's tests only
-	$(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS) --junitxml=$(TEST_OUT)/code.xml
 
-test-notebooks: setup  ## every notebook behind the strict OpenAI-API proxy; backend-specific ones also directly
-	$(PORTABLE)
-	$(if $(BACKEND_SPECIFIC),$(PY) $(NBVAL) $(BACKEND_SPECIFIC))
+test-notebooks: test-portable test-notebooks-direct  ## every notebook behind the strict OpenAI-API proxy; backend-specific ones also directly
+
+test-notebooks-direct: test-direct-slow test-direct-rest  ## the notebooks whose path depends on the backend, against the embedded server directly
+
+test-direct-slow: setup
+	$(if $(filter $(DIRECT_SLOW),$(BACKEND_SPECIFIC)),$(PY) $(NBVAL) --junitxml=$(TEST_OUT)/notebooks-direct-slow.xml \
+	  $(filter $(DIRECT_SLOW),$(BACKEND_SPECIFIC)))
+
+test-direct-rest: setup
+	$(if $(filter-out $(DIRECT_SLOW),$(BACKEND_SPECIFIC)),$(PY) $(NBVAL) --junitxml=$(TEST_OUT)/notebooks-direct-rest.xml \
+	  $(filter-out $(DIRECT_SLOW),$(BACKEND_SPECIFIC)))
 
 test-portable: setup  ## every notebook with OPENAI_BASE_URL at a strict OpenAI-API proxy (embedded model behind it)
 	$(PORTABLE)
@@ -138,4 +157,4 @@ phoenix-lock: phoenix-env  ## rewrite envs/phoenix/requirements.lock from .venv-
 	mv $(PHOENIX_LOCK).new $(PHOENIX_LOCK)
 
 clean:  ## remove the venv and caches
-	rm -rf .venv .venv-litellm .venv-evals $(PHOENIX_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .venv-litellm .venv-evals $(PHOENIX_VENV) .pytest_cache .mypy_cache .ruff_cache $(TEST_OUT)

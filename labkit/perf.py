@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from labkit import llm
-from labkit.timing import StreamTiming, load_test, percentile, time_stream
+from labkit.timing import LoadResult, StreamTiming, load_test, percentile, time_stream
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ class SweepPoint:
         per_request_tps: tokens per second one caller sees (its tokens over its own latency).
         latency: end-to-end latency of the requests.
         ttft: time to first token of the requests.
+        peak_generating: the most requests that were streaming tokens at one moment (between their first and
+            last token): 1 when the server answers one after another, up to ``concurrency`` when it batches.
     """
 
     concurrency: int
@@ -69,6 +71,7 @@ class SweepPoint:
     latency: LatencyStats
     ttft: LatencyStats
     errors: int = 0
+    peak_generating: int = 0
 
 
 def _streamed_call(client: Any, model: str, prompts: Sequence[str], max_tokens: int,
@@ -93,12 +96,14 @@ def _supported(client: Any, model: str, **fields: Any) -> dict[str, Any]:
 
 def concurrency_sweep(levels: Sequence[int] = (1, 2, 4, 8, 16), requests_per_level: int | None = None,
                       max_tokens: int = 48, *, prompts: Sequence[str] | None = None, client: Any = None,
-                      model: str | None = None, progress: Callable[[str], None] | None = None) -> list[SweepPoint]:
+                      model: str | None = None, progress: Callable[[str], None] | None = None,
+                      rounds: int = 1) -> list[SweepPoint]:
     """Throughput and latency at each concurrency level, on the live server.
 
     Each level sends ``requests_per_level`` streamed requests (default: twice the level, at least 4)
-    from that many threads. ``ignore_eos`` makes every answer exactly ``max_tokens`` long on
-    llama.cpp servers, so levels are comparable; it is sent only where ``llm.capabilities`` says the
+    from that many threads. With ``rounds`` > 1 the levels take turns (1, 2, 4, 1, 2, 4, ...) and each
+    level's rounds are pooled, so a change in the machine's load falls on every level alike.
+    ``ignore_eos`` makes every answer exactly ``max_tokens`` long on llama.cpp servers, so levels are comparable; it is sent only where ``llm.capabilities`` says the
     endpoint accepts it (elsewhere answers may stop early, and throughput counts the tokens generated).
 
     Args:
@@ -108,35 +113,52 @@ def concurrency_sweep(levels: Sequence[int] = (1, 2, 4, 8, 16), requests_per_lev
         prompts: user prompts to cycle through (distinct prompts avoid prefix-cache effects).
         client / model: ``llm.client()`` and ``llm.model_for("chat")`` by default.
         progress: called with a line per level (e.g. ``print``).
+        rounds: passes over the levels, interleaved (requests per level and round as above).
 
     Returns:
         One :class:`SweepPoint` per level.
     """
     if not levels or any(not isinstance(c, int) or c < 1 for c in levels):
         raise ValueError(f"levels must be integers >= 1, got {levels!r}")
-    if max_tokens < 1:
-        raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
+    if max_tokens < 1 or rounds < 1:
+        raise ValueError(f"max_tokens and rounds must be >= 1, got {max_tokens}, {rounds}")
 
     client = client or llm.client(max_retries=0, timeout=600)
     model = model or llm.model_for("chat")
     prompts = list(prompts or [f"Write a short note about topic number {i}: shipping software." for i in range(64)])
+    results: dict[int, list[StreamTiming]] = {level: [] for level in levels}
+    runs: dict[int, list[LoadResult]] = {level: [] for level in levels}
+    calls = {level: _streamed_call(client, model, prompts, max_tokens, results[level]) for level in levels}
+    for _ in range(rounds):
+        for level in levels:
+            n = requests_per_level or max(4, 2 * level)
+            runs[level].append(load_test(calls[level], concurrency=level, requests=n))
     points = []
     for level in levels:
-        n = requests_per_level or max(4, 2 * level)
-        results: list[StreamTiming] = []
-        run = load_test(_streamed_call(client, model, prompts, max_tokens, results), concurrency=level, requests=n)
-        tokens, wall = run.output_tokens, run.wall_s
+        done = results[level]
+        tokens, wall = sum(r.output_tokens for r in runs[level]), sum(r.wall_s for r in runs[level])
         point = SweepPoint(
-            concurrency=level, requests=len(results), wall_s=wall, output_tokens=tokens,
+            concurrency=level, requests=len(done), wall_s=wall, output_tokens=tokens,
             throughput_tps=tokens / wall if wall > 0 else 0.0,
-            per_request_tps=statistics.fmean(r.output_tokens / r.total_s for r in results) if results else 0.0,
-            latency=LatencyStats.of([r.total_s for r in results]), ttft=LatencyStats.of([r.ttft_s for r in results]),
-            errors=run.errors)
+            per_request_tps=statistics.fmean(r.output_tokens / r.total_s for r in done) if done else 0.0,
+            latency=LatencyStats.of([r.total_s for r in done]), ttft=LatencyStats.of([r.ttft_s for r in done]),
+            errors=sum(r.errors for r in runs[level]), peak_generating=peak_overlap(done))
         points.append(point)
         if progress:
             progress(f"concurrency {level:>2}: {point.throughput_tps:6.1f} tok/s total, "
                      f"p50 latency {point.latency.p50:5.2f} s, p95 {point.latency.p95:5.2f} s")
     return points
+
+
+def peak_overlap(timings: Sequence[StreamTiming]) -> int:
+    """The most streams that were generating at one moment (between first and last token; clock order only)."""
+    events = sorted([(t.started_s + t.ttft_s, 1) for t in timings if t.total_s > t.ttft_s]
+                    + [(t.started_s + t.total_s, -1) for t in timings if t.total_s > t.ttft_s])
+    peak = now = 0
+    for _, step in events:  # at equal times an end (-1) sorts first: touching intervals do not overlap
+        now += step
+        peak = max(peak, now)
+    return peak
 
 
 def knee(points: Sequence[SweepPoint], fraction: float = 0.9) -> SweepPoint:

@@ -41,6 +41,7 @@ class StreamTiming:
     output_tokens: int
     input_tokens: int = 0  # prompt tokens, from the usage block (0 when the server sends none)
     cached_tokens: int = 0  # prompt tokens the server reused from its KV cache (llama.cpp, OpenAI)
+    started_s: float = 0.0  # time.perf_counter() when the request was sent (to line up concurrent calls)
 
     @property
     def tokens_per_s(self) -> float:
@@ -84,7 +85,7 @@ def time_stream(client: Any, model: str, messages: list[dict[str, str]], *, max_
     return StreamTiming(first if first is not None else total, total,
                         int((usage.completion_tokens if usage else 0) or chunks),
                         input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-                        cached_tokens=int(getattr(details, "cached_tokens", 0) or 0))
+                        cached_tokens=int(getattr(details, "cached_tokens", 0) or 0), started_s=t0)
 
 
 @dataclass

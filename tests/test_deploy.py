@@ -300,6 +300,27 @@ def test_measure_deployment_against_a_simulated_hosted_api() -> None:
         report.at(4)
 
 
+def test_measure_deployment_interleaves_rounds_and_pools_each_level() -> None:
+    calls: list[int] = []
+
+    def call(i: int) -> int:
+        calls.append(i)  # list.append is atomic
+        return 3
+
+    def stream() -> deploy.StreamTiming:
+        return deploy.StreamTiming(ttft_s=0.1, total_s=0.5, output_tokens=8)
+
+    report = deploy.measure_deployment("fake", stream, call, cold_start_s=0.0, memory_mb=0.0,
+                                       levels=(1, 2), requests=2, rounds=3)
+    assert [len(r.latencies_s) for r in report.curve] == [6, 6] and report.at(2).output_tokens == 18
+    assert report.tokens_per_decode == {}, "no metrics_url: nothing counted"
+    assert len(calls) == 12
+    with pytest.raises(ValueError, match="same concurrency"):
+        deploy.measure.merge_loads([report.at(1), report.at(2)])
+    with pytest.raises(ValueError, match="rounds >= 1"):
+        deploy.measure_deployment("fake", stream, call, cold_start_s=0.0, memory_mb=0.0, rounds=0)
+
+
 @pytest.mark.parametrize("exercise_id, wrong", [
     ("nb03.replicas", lambda target, per, headroom: int(target / per)),  # forgot headroom and rounding up
     ("nb03.break_even", lambda usd_h, replicas, usd_req: usd_h * 730 / usd_req),  # forgot the replicas

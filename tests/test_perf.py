@@ -51,12 +51,46 @@ def test_projection_cost_is_exact_and_latency_reflects_the_mix() -> None:
 
 @pytest.mark.server
 def test_tiny_sweep_and_prefix_cache_on_the_embedded_server(embedded: Any) -> None:
-    pts = perf.concurrency_sweep((1, 2), requests_per_level=2, max_tokens=4)
+    pts = perf.concurrency_sweep((1, 2), requests_per_level=2, max_tokens=4, rounds=2)  # rounds pooled per level
     assert [p.concurrency for p in pts] == [1, 2]
-    assert all(p.requests == 2 and p.output_tokens == 8 and p.errors == 0 for p in pts)  # ignore_eos: exact length
+    assert all(p.requests == 4 and p.output_tokens == 16 and p.errors == 0 for p in pts)  # ignore_eos: exact length
     assert all(p.ttft.p50 <= p.latency.p50 for p in pts)
+    assert pts[1].peak_generating == 2, "2 callers: both answers stream at once"
     prefix = "You are a careful assistant for the Quaywise product. Answer briefly. " * 12
     trial = perf.prefix_cache_trial(prefix, ["Hi?", "Hello?"], max_tokens=2)
     assert trial.prefix_tokens > 100
     assert trial.shared_cached[1] > 0.8 * trial.prefix_tokens  # the second call reused the slot's cache
     assert max(trial.cold_cached) < 0.2 * trial.prefix_tokens  # a unique prefix reuses (almost) nothing
+
+
+@pytest.mark.server
+def test_measure_deployment_counts_tokens_per_decode_from_the_servers_metrics(embedded: Any) -> None:
+    from labkit import deploy, llm
+
+    client, alias = llm.client(max_retries=0), embedded.settings.model_alias
+    args = llm.capabilities(embedded.url).extra_body(ignore_eos=True)
+    msgs = [{"role": "user", "content": "Say something."}]
+
+    def call(i: int) -> int:
+        return client.chat.completions.create(model=alias, messages=msgs, max_tokens=32, temperature=0,
+                                              extra_body=args).usage.completion_tokens
+
+    report = deploy.measure_deployment("local", lambda: deploy.time_stream(client, alias, msgs, max_tokens=4), call,
+                                       cold_start_s=0.0, memory_mb=0.0, levels=(1, 4), requests=2, streams=1,
+                                       metrics_url=embedded.root_url)
+    alone, together = report.tokens_per_decode[1], report.tokens_per_decode[4]
+    assert alone <= 1.01, "one caller: one token per forward pass"
+    assert together > 1.5, "four callers share forward passes (continuous batching)"
+
+
+def test_peak_overlap_counts_streams_generating_at_one_moment() -> None:
+    from labkit.timing import StreamTiming
+
+    def stream(start: float, first: float, end: float) -> StreamTiming:
+        return StreamTiming(ttft_s=first - start, total_s=end - start, output_tokens=8, started_s=start)
+
+    one_after_another = [stream(0, 0.1, 1.0), stream(0, 1.0, 2.0), stream(0, 2.0, 3.0)]  # queued: no overlap
+    together = [stream(0, 0.2, 2.0), stream(0, 0.3, 2.1), stream(0.1, 0.4, 2.2)]
+    assert perf.peak_overlap(one_after_another) == 1
+    assert perf.peak_overlap(together) == 3
+    assert perf.peak_overlap([]) == 0

@@ -135,6 +135,28 @@ def test_unreachable_cpu_index_falls_back_without_installing(setup_env, monkeypa
     assert not any("--extra-index-url" in c for c in fake.calls)
 
 
+def test_torch_goes_through_the_given_installer_and_uv_searches_the_cpu_index_with_pypi(setup_env, monkeypatch):
+    machine = setup_env.Machine("Linux", "x86_64", False, None)
+    sources = setup_env.choose_torch_sources(machine, "2.13.0")
+    fake = FakePip({"cpu-index": True})
+    monkeypatch.setattr(setup_env, "pip", fake.pip)
+    monkeypatch.setattr(setup_env, "torch_imports", fake.torch_imports)
+    monkeypatch.setattr(setup_env, "reachable", lambda url, timeout_s=10.0: True)
+    used: list[tuple[str, ...]] = []
+
+    def install(*args: str) -> int:
+        used.append(args)
+        return fake.pip("install", *args)
+
+    assert setup_env.install_torch(sources, Path("c.txt"), install).name == "cpu-index"
+    assert used and used[0][0] == "torch==2.13.0"
+    ran: list[list[str]] = []
+    monkeypatch.setattr(setup_env, "pip_config_locations", lambda: [])
+    monkeypatch.setattr(setup_env.subprocess, "run", lambda cmd, **kw: ran.append(cmd) or type("P", (), {"returncode": 0}))
+    assert setup_env.installer(True)(*sources[0].pip_args, "-c", "c.txt") == 0
+    assert ran[0][ran[0].index("--index-strategy") + 1] == "unsafe-best-match", ran[0]
+
+
 def test_unpinned_packages_are_named(setup_env):
     pins = {"numpy": "2.0.0"}
     extra = setup_env.unpinned_packages(pins, allowed=set())

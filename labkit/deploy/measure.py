@@ -15,7 +15,7 @@ import os
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import psutil
@@ -211,6 +211,8 @@ class DeploymentReport:
     memory_mb: float
     curve: list[LoadResult]
     note: str = ""
+    # generated tokens per llama_decode() call at each level, from the server's /metrics (when given)
+    tokens_per_decode: dict[int, float] = field(default_factory=dict)
 
     def at(self, concurrency: int) -> LoadResult:
         """The load result measured at this concurrency."""
@@ -229,10 +231,32 @@ class DeploymentReport:
                 "memory MB": round(self.memory_mb), "$ / 1k requests": round(usd_per_1k, 4), "note": self.note}
 
 
+def merge_loads(results: Sequence[LoadResult]) -> LoadResult:
+    """Several load tests at one concurrency as one: latencies pooled, tokens, errors and wall time summed."""
+    if not results or len({r.concurrency for r in results}) != 1:
+        raise ValueError("give one or more load results, all at the same concurrency")
+    return LoadResult(results[0].concurrency, [x for r in results for x in r.latencies_s],
+                      sum(r.output_tokens for r in results), sum(r.errors for r in results),
+                      sum(r.wall_s for r in results), [m for r in results for m in r.error_messages][:5])
+
+
+def _decode_counts(metrics_url: str | None) -> tuple[float, float]:
+    """(tokens generated, llama_decode calls) so far, from a llama.cpp ``/metrics`` page; (0, 0) without one."""
+    if metrics_url is None:
+        return 0.0, 0.0
+    m = scrape_metrics(metrics_url)
+    return m.get("llamacpp:tokens_predicted_total", 0.0), m.get("llamacpp:n_decode_total", 0.0)
+
+
 def measure_deployment(name: str, stream: Callable[[], StreamTiming], call: Callable[[int], int],
                        *, cold_start_s: float, memory_mb: float, levels: Sequence[int] = (1, 4), requests: int = 4,
-                       streams: int = 2, note: str = "") -> DeploymentReport:
+                       streams: int = 2, rounds: int = 1, metrics_url: str | None = None,
+                       note: str = "") -> DeploymentReport:
     """Measure one deployment: ``streams`` timed streams (median TTFT and tokens/s), then a load test per level.
+
+    With ``rounds`` > 1 the levels are measured in turn, ``rounds`` times over (1, 4, 1, 4, ...), and each
+    level's rounds are pooled: a change in the machine's load during the run then falls on every level
+    alike instead of on whichever level ran while it lasted.
 
     Args:
         name: label.
@@ -241,13 +265,28 @@ def measure_deployment(name: str, stream: Callable[[], StreamTiming], call: Call
         cold_start_s: measured separately (process start or model load to ready).
         memory_mb: measured separately (resident memory the deployment adds on this machine).
         levels: concurrency levels for the load test.
-        requests: requests per level.
+        requests: requests per level and round (at least the level's concurrency).
         streams: timed streams for TTFT and tokens/s.
+        rounds: passes over the levels, interleaved.
+        metrics_url: a llama.cpp server root (``/metrics``): the report then counts the generated tokens per
+            ``llama_decode`` call at each level, which batching raises whatever the machine's load.
+
+    Returns:
+        :class:`DeploymentReport`.
     """
-    if streams < 1 or not levels:
-        raise ValueError("need streams >= 1 and at least one concurrency level")
+    if streams < 1 or not levels or rounds < 1:
+        raise ValueError("need streams >= 1, rounds >= 1 and at least one concurrency level")
     timings = [stream() for _ in range(streams)]
     ttft = percentile([t.ttft_s for t in timings], 50)
     tps = percentile([t.tokens_per_s for t in timings if not math.isnan(t.tokens_per_s)], 50)
-    curve = [load_test(call, c, max(requests, c)) for c in levels]
-    return DeploymentReport(name, cold_start_s, ttft, tps, memory_mb, curve, note)
+    runs: dict[int, list[LoadResult]] = {c: [] for c in levels}
+    counts = dict.fromkeys(levels, (0.0, 0.0))
+    for _ in range(rounds):
+        for c in levels:
+            before = _decode_counts(metrics_url)
+            runs[c].append(load_test(call, c, max(requests, c)))
+            after = _decode_counts(metrics_url)
+            counts[c] = (counts[c][0] + after[0] - before[0], counts[c][1] + after[1] - before[1])
+    per_decode = {c: tokens / decodes for c, (tokens, decodes) in counts.items() if decodes > 0}
+    return DeploymentReport(name, cold_start_s, ttft, tps, memory_mb, [merge_loads(runs[c]) for c in levels], note,
+                            per_decode)

@@ -16,6 +16,7 @@
 
 # %%
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -41,8 +42,8 @@ from labkit.routing import litellm_side
 
 # %% [markdown]
 # ## 1. What a call is made of
-# Three calls to the local model: a short question, the same question after a long document, and a
-# short question that asks for a long answer. Streaming lets the ledger time the **first token**
+# Three kinds of call to the local model: a short question, the same question after a long document,
+# and a short question that asks for a long answer. Streaming lets the ledger time the **first token**
 # (TTFT: the prompt is processed, *prefill*) apart from the rest (one forward pass per generated
 # token, *decode*). `cache_prompt` and `ignore_eos` are llama.cpp's; `llm.capabilities()` asks the
 # endpoint once what it accepts, and they are sent only there.
@@ -63,8 +64,12 @@ def streamed(messages: list[dict], max_tokens: int, **extra: object) -> llm.Call
 
 
 streamed([{"role": "user", "content": "Hello"}], 2)  # warm-up: a fresh server's first call pays one-off costs
-short = streamed([{"role": "user", "content": "Name one colour."}], 8)
-long_in = streamed([{"role": "user", "content": DOC + "\n\nName one colour."}], 8)
+# short and long prompts in turn, twice each, keeping the faster call of each kind: load on a shared machine
+# only ever adds time, so the faster call is the better estimate. Each long prompt starts differently, so
+# that a server which caches prompts whatever we ask (most APIs) has nothing to reuse.
+pairs = [(streamed([{"role": "user", "content": "Name one colour."}], 8),
+          streamed([{"role": "user", "content": f"Note {i}. {DOC}\n\nName one colour."}], 8)) for i in range(2)]
+short, long_in = (min(calls, key=lambda r: r.ttft_s) for calls in zip(*pairs, strict=True))
 long_out = streamed([{"role": "user", "content": "Write a long story about a lighthouse."}], 120, ignore_eos=True)
 for label, r in (("short", short), ("long prompt", long_in), ("long answer", long_out)):
     print(f"{label:12} in {r.input_tokens:4} out {r.output_tokens:4}  TTFT {r.ttft_s:5.2f} s  total {r.latency_s:5.2f} s"
@@ -297,7 +302,8 @@ assert reused([c for _, c in unique]) == reused(trial.cold_cached) == [False] * 
 
 # %%
 print(CAPS.explain("ignore_eos", "answers may end before 16 tokens; throughput counts the tokens generated"))
-sweep = perf.concurrency_sweep((1, 2, 4, 8), max_tokens=16)
+# two rounds, the levels in turn (1, 2, 4, 8, 1, 2, ...): a change in the machine's load hits every level alike
+sweep = perf.concurrency_sweep((1, 2, 4, 8), max_tokens=16, rounds=2)
 knee = perf.knee(sweep)
 fig, ax = plt.subplots(1, 2, figsize=(9, 3))
 ax[0].plot([p.concurrency for p in sweep], [p.throughput_tps for p in sweep], "o-")
@@ -307,8 +313,26 @@ ax[1].set(xlabel="concurrent requests", ylabel="p95 latency (s)", title="latency
 plt.tight_layout()
 plt.show()
 gain = knee.throughput_tps / sweep[0].throughput_tps
-print(f"knee at {knee.concurrency} callers: {gain:.1f}x the throughput of one caller")
-assert gain > 1.3
+print(f"live, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: knee at {knee.concurrency} callers, "
+      f"{gain:.1f}x the throughput of one caller")
+# 8 callers at once. Served one after another, one answer streams at a time; batched, all 8 stream together.
+# Counting the answers streaming at one moment needs only the order of events, not their speed.
+busy = sweep[-1]
+print(f"8 callers: at most {busy.peak_generating} answers streaming at the same moment")
+assert busy.peak_generating >= 4, "the server works on the callers at once instead of one after another"
+
+# %% [markdown]
+# The live gain depends on the CPU the server gets: on a machine busy with other work the batch's extra
+# arithmetic competes for the same cores and the gain can shrink to nothing (the first token's timing
+# above does not: it compares calls made at the same moment). The throughput claim is therefore
+# checked on the benchmark's quiet run (`make bench`, `bench/results/batching.json`), shown here:
+
+# %%
+batching_file = Path(data.root()).parent / "bench" / "results" / "batching.json"
+bench_sweep = json.loads(batching_file.read_text())
+print(f"make bench ({bench_sweep['_meta']['date']}, load {bench_sweep['load_average_1m']}): knee at "
+      f"{bench_sweep['knee_concurrency']} callers, {bench_sweep['throughput_gain_at_knee']}x one caller's throughput")
+assert bench_sweep["throughput_gain_at_knee"] > 1.3, "batching raises total throughput (quiet machine)"
 
 # %% [markdown]
 # ## 7. Lever: a cascade that escalates on low confidence
@@ -482,7 +506,7 @@ assert routed.degraded and routed.route == "small"
 # A projection for 20,000 questions a day, built from this run's measurements. Assumptions, stated:
 # 40 % of questions repeat an earlier one (so the cache can serve the test hit rate of those);
 # prices are the registry's — notional for the local model (hardware cost over measured throughput).
-# Batching divides the local model's cost per token by the throughput gain measured in §6.
+# Batching divides the local model's cost per token by the throughput gain of the benchmark's quiet run (§6).
 
 # %%
 def route(name: str, res: list[routing.TierResult], speed_up: float = 1.0, slow_down: float = 1.0,
@@ -494,7 +518,10 @@ def route(name: str, res: list[routing.TierResult], speed_up: float = 1.0, slow_
                       ttft_s=max(ttft, 0.01) * slow_down, tokens_per_s=decode_tps / slow_down)
 
 
-batch_slowdown = knee.latency.p50 / sweep[0].latency.p50  # each request is slower in a batch
+# batching at the benchmark's quiet-machine knee (§6: the live gain depends on the machine's load)
+bench_knee = next(p for p in bench_sweep["sweep"] if p["concurrency"] == bench_sweep["knee_concurrency"])
+batch_gain = bench_sweep["throughput_gain_at_knee"]
+batch_slowdown = bench_knee["latency_p50_s"] / bench_sweep["sweep"][0]["latency_p50_s"]  # slower in a batch
 hit_route = perf.Route("cache", 0, 0, 0, 0, ttft_s=hit.seconds)
 big, little = route("large", runs["full"]), route("small", runs["small"])
 both = perf.Route("small, then large", little.input_tokens + big.input_tokens, little.output_tokens + big.output_tokens,
@@ -506,7 +533,7 @@ plans = {
     "+ semantic cache": ([hit_route, big], [hit_share, 1 - hit_share]),
     "+ prompt trimming": ([route("trimmed", runs["trimmed"])], [1.0]),
     f"+ cascade (t={cuts[1]})": ([little, both], [1 - mid.escalation_rate, mid.escalation_rate]),
-    "+ batching (local)": ([route("large, batched", runs["full"], gain, batch_slowdown)], [1.0]),
+    "+ batching (local, bench)": ([route("large, batched", runs["full"], batch_gain, batch_slowdown)], [1.0]),
 }
 months = {name: perf.project(20_000, routes, shares) for name, (routes, shares) in plans.items()}
 
