@@ -254,7 +254,10 @@ shared = {name: micro(name) for name in ("presidio", "labkit")}
 print({name: f"recall {s.recall:.3f}, precision {s.precision:.3f}" for name, s in shared.items()},
       "on the types both cover")
 missed_emails = [e["text"] for e in side.scores["presidio"].errors if e["kind"] == "missed" and e["type"] == "email"]
-print(f"Presidio missed {len(missed_emails)} emails, e.g. {missed_emails[:3]}")
+at_example = [r["text"][e["start"]:e["end"]] for r in pii_test for e in r["entities"]
+              if e["type"] == "email" and r["text"][e["start"]:e["end"]].endswith(".example")]
+print(f"Presidio missed {len(missed_emails)} of the emails: all {len(at_example)} at the reserved .example domain, "
+      f"and {[e for e in missed_emails if e not in at_example]}")
 spurious = [e for e in side.scores["presidio"].errors if e["kind"] == "spurious"]
 pd.DataFrame(spurious).groupby("type")["text"].apply(lambda t: list(t)[:5])
 
@@ -263,7 +266,7 @@ lab, inside, pres = (side.scores[n] for n in ("labkit", "labkit in presidio", "p
 assert inside.per_type == lab.per_type, "labkit's rules inside Presidio give labkit's numbers"
 assert side.recall("presidio", "person") == 0 and side.recall("presidio", "secret") == 0
 assert shared["presidio"].precision < shared["labkit"].precision and spurious
-assert missed_emails and all(e.endswith(".example") for e in missed_emails)
+assert at_example and set(at_example) <= set(missed_emails)
 total = {r["detector"]: r for r in side.rows if r["type"] == "all"}
 assert total["presidio"]["recall_high"] < total["labkit"]["recall_low"], "the intervals do not overlap"
 
@@ -273,8 +276,9 @@ assert total["presidio"]["recall_high"] < total["labkit"]["recall_low"], "the in
 # hard negatives (listed above: bare digit runs such as order numbers and ZIP+4 codes read as phone
 # numbers or SSNs, version strings read as IP addresses) — partly home advantage, since these negatives
 # were picked against labkit's rules. Its email recognizer also drops every address at the reserved
-# `.example` domain that this course's fictional customers use: it keeps an address only when
-# tldextract's public-suffix list knows the domain, which real domains pass. The useful part is the
+# `.example` domain that this course's fictional customers use (it keeps an address only when
+# tldextract's public-suffix list knows the domain, which real domains pass), and the full-width ones
+# (it does not normalise the text first, as labkit does). The useful part is the
 # third column: a team already on Presidio keeps its anonymizer, API and other recognizers and adds
 # labkit's rules as one recognizer (`presidio_side.labkit_recognizer()`), with the numbers unchanged.
 # With a spaCy model installed, Presidio's `PERSON` would come from NER — measure it on this set before
