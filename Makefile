@@ -44,7 +44,7 @@ DIRECT_SLOW := %/05_evaluation_and_benchmarks.ipynb %/03_deployment_architecture
 
 .PHONY: help setup litellm-env evals-env promptfoo lab test test-code test-notebooks test-portable \
         test-notebooks-direct test-direct-slow test-direct-rest lint run site test-colab-like bench doctor lock \
-        check-lock clean phoenix-env phoenix-lock
+        check-lock clean phoenix-env phoenix-lock drift-tools
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -128,6 +128,18 @@ test-colab-like:  ## a fresh venv with Colab's torch/transformers/numpy/pandas, 
 
 bench: setup  ## run the benchmarks; numbers go to bench/results/*.json
 	$(PY) bench/run.py
+
+# Evidently and alibi-detect (notebook 02) in their own pinned environment: alibi-detect needs numpy < 2.
+# torch first (PyTorch's CPU index where it answers, else pip's own sources), then the environment's lock.
+DRIFT_TOOLS := envs/drift_tools/.venv
+$(DRIFT_TOOLS)/.installed: envs/drift_tools/requirements.lock
+	python3 -m venv $(DRIFT_TOOLS)
+	$(DRIFT_TOOLS)/bin/python -m pip install -q --retries 0 --timeout 20 --extra-index-url https://download.pytorch.org/whl/cpu \
+	  "$$(grep '^torch==' envs/drift_tools/requirements.lock)"
+	$(DRIFT_TOOLS)/bin/python -m pip install -q -r envs/drift_tools/requirements.lock
+	@touch $@
+
+drift-tools: $(DRIFT_TOOLS)/.installed  ## the Evidently + alibi-detect environment notebook 02 compares with (no-op when done)
 
 check-lock:  ## check requirements.lock installs from PyPI alone on Linux x86_64/aarch64, macOS arm64, Windows x86_64
 	python3 tools/check_lock.py

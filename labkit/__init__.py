@@ -10,9 +10,9 @@ notebook also imports ``exercises``)::
     00 start here                 llm (registry), doctor
     01 cost and latency           llm (ledger, registry), perf, cache, routing, budget, redis_state, rag, data,
                                   capstone (world), deploy
-    02 data systems               traffic, drift, lineage, feedback, data, config, rag, llm
+    02 data systems               traffic, drift (tools_side), lineage, feedback, data, config, rag, llm
     03 deployment architectures   deploy, evals (metrics, stats), rag (prompts), data, llm (registry), routing
-    04 enterprise considerations  enterprise (pii, policy, tenancy, audit), deploy, cache, lineage,
+    04 enterprise considerations  enterprise (pii, policy, tenancy, audit, presidio_side), deploy, cache, lineage,
                                   tracing, evals, embed, data, rag, llm
     05 evaluation and benchmarks  evals (criteria_judge, export, failures, interop, judge_validation, metrics, online,
                                   plots, stats), agent, traffic, tracing, cli, embed, data, rag, llm
