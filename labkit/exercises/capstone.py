@@ -81,7 +81,7 @@ def run_probes(service: Service) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         tr = tracing.setup(work / "probe.sqlite", sample_rate=1.0, service_name="probe", instrument_llm=False)
-        env, reached, responses = _ProbeEnv(work), [], {}
+        env, reached, responses = _ProbeEnv(work), list[str](), dict[str, Response]()
         try:
             for rid, text in PROBES:
                 req = Request(id=rid, text=text, user="u-probe", tenant="shared", route="/v1/chat", day=1,

@@ -129,8 +129,9 @@ pd.DataFrame({kind: [len(r), r.day.min() if len(r) else None] for kind, r in evi
 # %%
 findings = [{"bug": kind, "trace_ids": list(r.trace_id[:2]), "day": int(r.day.min())}
             for kind, r in evidence.items() if len(r) and kind in KINDS]
-Path("runs/solution-findings.json").write_text(json.dumps({"findings": findings}, indent=2))
-first = check.check(check.read_findings("runs/solution-findings.json"), run.dir)
+FINDINGS = run.dir.parent / "solution-findings.json"
+FINDINGS.write_text(json.dumps({"findings": findings}, indent=2))
+first = check.check(check.read_findings(FINDINGS), run.dir)
 print(first.text())
 
 # %%
@@ -160,10 +161,10 @@ print(f"fixing {target['bug']} with {fix}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-fixed = week.run_week(service, out="runs/capstone-solution-fix", replay=run.dir, config=fix, only_days=[target["day"]])
+fixed = week.run_week(service, out=run.dir.parent / "capstone-solution-fix", replay=run.dir, config=fix, only_days=[target["day"]])
 target["fix_run"] = str(fixed.dir)
-Path("runs/solution-findings.json").write_text(json.dumps({"findings": findings}, indent=2))
-result = check.check(check.read_findings("runs/solution-findings.json"), run.dir)
+FINDINGS.write_text(json.dumps({"findings": findings}, indent=2))
+result = check.check(check.read_findings(FINDINGS), run.dir)
 print(f"replayed day {target['day']} ({fixed.requests} requests)\n{result.text()}")
 
 # %%
@@ -196,19 +197,25 @@ assert paired.high >= 0, "after the fix the online eval must not show the drop a
 # %% [markdown]
 # ## 6 · Debrief: what each layer did this week
 # **Caught:** what each layer stopped or changed. **Latency:** the time spent in its spans (the cost
-# cap's own time is its `budget.reserve` span minus the model call inside it). **Money:** model spend
+# cap's own time is its `budget.reserve` span before the first and after the last model call inside it:
+# the reservation and the settlement, not the gateway's retries; a guard records its span once its verdict
+# is in, so its time is the quiet gap just before that span). **Money:** model spend
 # inside its spans (the guards and the eval make no model calls), and the spend a blocked request did
 # not make (at the week's mean cost of an answered request).
 
 # %%
 spans = store.sql(f"""SELECT s.trace_id, s.span_id, s.parent_id, s.name, s.operation, s.cost_usd,
-  (s.end_ns - s.start_ns) / 1e6 AS ms, {DAY} AS day, s.attributes FROM spans s JOIN traces t USING (trace_id)""")
-spans["attrs"] = spans.attributes.map(json.loads)
-get = lambda key: spans.attrs.map(lambda a: a.get(key))  # noqa: E731
+  (s.end_ns - s.start_ns) / 1e6 AS ms, {DAY} AS day, s.attributes,
+  ((SELECT min(c.start_ns) FROM spans c WHERE c.parent_id = s.span_id) - s.start_ns
+   + s.end_ns - (SELECT max(c.end_ns) FROM spans c WHERE c.parent_id = s.span_id)) / 1e6 AS own_ms,
+  (s.start_ns - max(coalesce((SELECT max(o.end_ns) FROM spans o WHERE o.trace_id = s.trace_id
+     AND o.end_ns <= s.start_ns), 0), (SELECT p.start_ns FROM spans p WHERE p.span_id = s.parent_id))) / 1e6 AS gap_ms
+  FROM spans s JOIN traces t USING (trace_id)""")
+spans["attr"] = spans.attributes.map(json.loads)
+get = lambda key: spans["attr"].map(lambda a: a.get(key))  # noqa: E731
 roots = spans[spans.parent_id.isna()].assign(status=get("labkit.status"))
-model_ms = spans[spans.operation == "chat"].groupby("parent_id").ms.sum()
 reserve = spans[spans.name == "budget.reserve"]
-billed = reserve.attrs.map(lambda a: a.get("budget.cost_usd") or 0.0)
+billed = reserve["attr"].map(lambda a: a.get("budget.cost_usd") or 0.0)
 cost_per_answer = billed.sum() / max(1, (roots.status == "answered").sum())
 guard = lambda layer: spans[spans.name == f"guard.{layer}"].assign(allowed=get("guard.allowed"), action=get("guard.action"))  # noqa: E731
 gi, go = guard("input"), guard("output")
@@ -217,8 +224,8 @@ debrief = pd.DataFrame({
                f"{(~go.allowed.astype(bool)).sum()} blocked, {(go.action == 'redact').sum()} redacted",
                f"{(roots.status == 'degraded').sum()} degraded",
                f"{spans.name.str.startswith('evaluation').sum()} answers scored", f"{len(roots)} requests traced"],
-    "total_ms": [gi.ms.sum(), go.ms.sum(), (reserve.ms - reserve.span_id.map(model_ms).fillna(0)).sum(),
-                 spans[spans.name.str.startswith("evaluation")].ms.sum(), float("nan")],
+    "total_ms": [gi.gap_ms.sum(), go.gap_ms.sum(), reserve.own_ms.sum(),
+                 spans[spans.name.str.startswith("evaluation")].gap_ms.sum(), float("nan")],
     "averted_usd": [(roots.status == "blocked_input").sum() * cost_per_answer, 0.0,
                     (roots.status == "degraded").sum() * cost_per_answer, 0.0, 0.0],
 }, index=["input guard", "output guard", "cost cap", "online eval", "tracing"])
@@ -238,9 +245,9 @@ def signal(frame: pd.DataFrame) -> dict[str, float]:
     r = roots[roots.trace_id.isin(frame.trace_id)]
     sub = spans[spans.trace_id.isin(frame.trace_id)]
     tok = sub[sub.name == "budget.reserve"]
-    per_token = (tok.attrs.map(lambda a: a.get("budget.cost_usd") or 0) / tok.attrs.map(
+    per_token = (tok["attr"].map(lambda a: a.get("budget.cost_usd") or 0) / tok["attr"].map(
         lambda a: (a.get("gen_ai.usage.input_tokens") or 0) + (a.get("gen_ai.usage.output_tokens") or 0) or None))
-    evals = sub[sub.name.str.startswith("evaluation")].attrs.map(lambda a: a["gen_ai.evaluation.score.value"])
+    evals = sub[sub.name.str.startswith("evaluation")]["attr"].map(lambda a: a["gen_ai.evaluation.score.value"])
     return {"error": (r.status == "error").mean(), "p95_ms": r.ms.quantile(0.95),
             "blocked_in": (r.status == "blocked_input").mean(), "blocked_out": (r.status == "blocked_output").mean(),
             "usd_per_token": per_token.dropna().mean(), "evals": list(evals)}
@@ -260,15 +267,18 @@ seen
 
 # %%
 missed = {layer: [bug for bug in seen.index if not seen.loc[bug, layer]] for layer in seen.columns}
-alone = [layer for layer, m in missed.items() if not m]
 for layer, m in missed.items():
     print(f"- {layer} alone would have missed: {', '.join(m) or 'nothing'}")
-unseen = [bug for bug in seen.index if not seen.loc[bug].any()]
-print("one layer alone saw every planted bug: " + (", ".join(alone) if alone else "none") + "; seen by no layer's "
-      f"own signal, only in the spans' attributes: {', '.join(unseen) or 'none'}")
+guards_blind = not seen[["input guard", "output guard"]].to_numpy().any()
+same_day = len({f["day"] for f in findings}) == 1
+print(("The guards alone would have missed every planted bug: they judge what users type and what the model "
+       "says, and no bug here changed either." if guards_blind else "A guard's verdicts moved on some bug's traces.")
+      + (f" Every bug switched on on day {findings[0]['day']}, so a signal that moved on one bug's traces moved on "
+         "all of them: it says that day changed, not what; the attributes of section 3 tell the bugs apart."
+         if same_day else ""))
 
 # %%
-assert not alone, f"the debrief says no single layer saw every planted bug; here {alone} did"
+assert guards_blind, "the debrief says the guards alone would have missed every planted bug"
 
 # %%
 # NBVAL_IGNORE_OUTPUT
