@@ -9,7 +9,7 @@ notebook also imports ``exercises``)::
 
     00 start here                 llm (registry), doctor
     01 cost and latency           llm (ledger, registry), perf, cache, routing, budget, redis_state, rag, data,
-                                  capstone (world), deploy
+                                  capstone (prototypes), deploy
     02 data systems               traffic, drift (tools_side), lineage, feedback, data, config, rag, llm
     03 deployment architectures   deploy, evals (metrics, stats), rag (prompts), data, llm (registry), routing
     04 enterprise considerations  enterprise (pii, policy, tenancy, audit, presidio_side), deploy, cache, lineage,
@@ -20,7 +20,8 @@ notebook also imports ``exercises``)::
     07 hallucination mitigation   grounding (claims, combine, evaluate, judge, lm_support, mitigate, plots),
                                   rag (prompts), data, llm
     08 observability and tracing  tracing, agent, release, rag (service), cli, data, llm
-    capstone                      capstone (bugs, grade, report, world), tracing, llm
+    capstone                      capstone (check, env, layers, offline, plan, prototypes, week), tracing,
+                                  evals (stats), config, llm
     demos                         perf.CostLatencyDemo, drift.DriftDemo, grounding.GroundingDemo,
                                   guardrails.GuardrailsDemo, evals.JudgeDemo, tracing.TraceDemo
 

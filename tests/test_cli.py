@@ -64,7 +64,7 @@ BAD_ARGUMENTS = [
     (["traces", "stats", "--store", "{missing}"], "no span store at"),
     (["capstone"], "required: ACTION"),
     (["capstone", "run", "--days", "-1"], "days must be in (0, 14], got -1.0"),
-    (["capstone", "check", "{missing}"], "no findings file at"),
+    (["capstone", "check", "{missing}"], "missing.jsonl does not exist; give a findings file"),
 ]
 
 

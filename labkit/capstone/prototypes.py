@@ -26,13 +26,18 @@ from labkit.capstone.layers import (
 )
 from labkit.rag import prompts
 
+# Whole chunks go into the prompt: trimming each to 35 words fails the regression gate on token F1
+# (``bench/results/rag.json``, ``trim_lever_dev``; notebook 01 §4): fewer prompt tokens, worse answers.
+TRIM_WORDS: int | None = None
 
-def bare_rag(*, k: int = 3, max_tokens: int = 48) -> Service:
+
+def bare_rag(*, k: int = 3, max_tokens: int = 48, trim_words: int | None = TRIM_WORDS) -> Service:
     """Retrieve ``k`` chunks, fill the deployed prompt template, generate. Nothing else.
 
     Args:
         k: chunks in the prompt.
         max_tokens: the answer's cap.
+        trim_words: cut each chunk to about this many words (``rag.prompts.trim_context``); None: whole chunks.
 
     Returns:
         A service ``answer(request) -> Response``.
@@ -40,6 +45,8 @@ def bare_rag(*, k: int = 3, max_tokens: int = 48) -> Service:
 
     def answer(request: Request) -> Response:
         hits = request.env.retrieve(request.text, tenant=request.tenant, k=k)
+        if trim_words is not None:
+            hits = prompts.trim_context(hits, request.text, trim_words)
         template = request.env.prompt_template()
         messages = prompts.messages(template, request.text, hits)
         sha = hashlib.sha256(f"{template.system}\n{template.user}".encode()).hexdigest()[:12]

@@ -32,7 +32,7 @@ from IPython.display import Markdown, display
 
 from labkit import cache, data, llm, perf, routing
 from labkit.budget import Budget, BudgetExceeded, Caps
-from labkit.capstone.world import CapstoneConfig
+from labkit.capstone import prototypes
 from labkit.deploy import StubEndpoint
 from labkit.exercises import get as exercise
 from labkit.llm import registry
@@ -236,10 +236,10 @@ else:
                      f"dev questions, trimmed to {trim_gate['max_words_per_chunk']} words per chunk, the regression "
                      f"gate {verdict}. The capstone's service therefore "
                      f"{'trims' if trim_gate['gate_passed'] else 'sends whole chunks'} "
-                     f"(`CapstoneConfig.trim_words = {CapstoneConfig().trim_words}`).\n\n"
+                     f"(`labkit.capstone.prototypes.TRIM_WORDS = {prototypes.TRIM_WORDS}`).\n\n"
                      "| metric | default | trimmed | difference [95% CI] | gate |\n|---|---|---|---|---|\n" + "\n".join(lines)))
     assert trim_gate["gate_passed"] == (not failed), "the verdict shown is the gate's"
-    assert (CapstoneConfig().trim_words is not None) == trim_gate["gate_passed"], "the capstone follows the gate"
+    assert (prototypes.TRIM_WORDS is not None) == trim_gate["gate_passed"], "the capstone follows the gate"
 
 # %% [markdown]
 # ## 5. Lever: prefix (KV) caching
