@@ -307,6 +307,8 @@ class Projection:
     latency_p50_s: float
     latency_p95_s: float
     share: dict[str, float]
+    usd_by_route: dict[str, tuple[float, float]] = field(default_factory=dict)  # route -> (input, output) $/month
+    latency_by_route: dict[str, float] = field(default_factory=dict)  # route -> mean seconds a request
 
 
 def project(requests_per_day: float, routes: Sequence[Route], shares: Sequence[float], *, days: float = 30.0,
@@ -343,8 +345,11 @@ def project(requests_per_day: float, routes: Sequence[Route], shares: Sequence[f
         mean, cv = max(r.mean_latency_s, 1e-6), r.latency_cv
         sigma = math.sqrt(math.log(1 + cv * cv))
         lat[mask] = rng.lognormal(math.log(mean) - sigma * sigma / 2, sigma, size=int(mask.sum()))
+    usd = {r.name: (n * s * r.input_tokens * r.usd_per_m_input / 1e6, n * s * r.output_tokens * r.usd_per_m_output / 1e6)
+           for r, s in zip(routes, shares, strict=True)}
     return Projection(n, n * per_request, per_request, float(np.percentile(lat, 50)), float(np.percentile(lat, 95)),
-                      {r.name: float(s) for r, s in zip(routes, shares, strict=True)})
+                      {r.name: float(s) for r, s in zip(routes, shares, strict=True)}, usd,
+                      {r.name: r.mean_latency_s for r in routes})
 
 
 SEED_KEYS = ("prompt_tokens", "answer_tokens", "prefill_tps", "decode_tps", "overhead_s", "cache_hit_s",
@@ -409,6 +414,9 @@ class CostLatencyDemo:
             print(f"latency p50 {p.latency_p50_s:.2f} s, p95 {p.latency_p95_s:.2f} s  "
                   f"(simulated from the routes' means, seeded)")
             print("share: " + ", ".join(f"{k} {s:.0%}" for k, s in p.share.items()))
+            from labkit.perf_chart import show_projection
+
+            show_projection(p)
         return p
 
 

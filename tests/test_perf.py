@@ -94,3 +94,18 @@ def test_peak_overlap_counts_streams_generating_at_one_moment() -> None:
     assert perf.peak_overlap(one_after_another) == 1
     assert perf.peak_overlap(together) == 3
     assert perf.peak_overlap([]) == 0
+
+
+def test_projection_breaks_cost_and_latency_down_by_route_and_charts_them() -> None:
+    routes = [perf.Route("cache hit", 0, 0, 0, 0, ttft_s=0.01), perf.Route("small", 400, 50, 0.15, 0.6, ttft_s=0.3),
+              perf.Route("large", 800, 50, 2.5, 10.0, ttft_s=0.6, tokens_per_s=40)]
+    p = perf.project(1000, routes, [0.3, 0.5, 0.2])
+    assert sum(i + o for i, o in p.usd_by_route.values()) == pytest.approx(p.monthly_usd)
+    assert p.usd_by_route["cache hit"] == (0.0, 0.0) and p.usd_by_route["large"][0] > p.usd_by_route["small"][0]
+    assert p.latency_by_route["large"] > p.latency_by_route["small"] > p.latency_by_route["cache hit"]
+    from labkit.perf_chart import projection_figure
+
+    fig = projection_figure(p)
+    assert [ax.get_title() for ax in fig.axes][1] == "latency by route" and len(fig.axes[0].patches) == 6
+    with pytest.raises(ValueError, match="no per-route breakdown"):
+        projection_figure(perf.Projection(1, 1, 1, 1, 1, {}))

@@ -66,7 +66,9 @@ print({k: round(v, 4) for k, v in seed.items()})
 # Prices start at the registry's hosted small and large models (`llm.model_for` roles on OpenAI);
 # token counts and speeds are this machine's. The small route reads half the prompt (trimmed
 # context), the large one is assumed 1.5x slower per token. Latency percentiles come from a seeded
-# simulation of the mix (log-normal per route), not from live traffic.
+# simulation of the mix (log-normal per route), not from live traffic. Under the numbers a chart redraws
+# with every slider: each route's monthly dollars split into input and output tokens (with its share of
+# traffic), and each route's mean latency against the mix's p50 and p95.
 
 # %%
 calc = perf.CostLatencyDemo(seed)
@@ -94,6 +96,8 @@ assert first.monthly_usd == base.monthly_usd and first.latency_p95_s > first.lat
 assert half_cached.monthly_usd < 0.6 * no_cache.monthly_usd, "cache hits are free"
 assert half_cached.latency_p95_s > 0.5 * no_cache.latency_p95_s, "p95 is set by the misses: it does not halve"
 assert longer_answer.monthly_usd > base.monthly_usd and longer_prompt.monthly_usd > base.monthly_usd
+top = max(base.usd_by_route, key=lambda r: sum(base.usd_by_route[r]))
+assert top == "large model", "a fifth of the traffic on the dear model is most of the bill"
 
 # %% [markdown]
 # Things to try: set both prices to the local model's notional ones (`labkit models`); push the large
