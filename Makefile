@@ -169,4 +169,4 @@ phoenix-lock: phoenix-env  ## rewrite envs/phoenix/requirements.lock from .venv-
 	mv $(PHOENIX_LOCK).new $(PHOENIX_LOCK)
 
 clean:  ## remove the venv and caches
-	rm -rf .venv .venv-litellm .venv-evals $(PHOENIX_VENV) .pytest_cache .mypy_cache .ruff_cache $(TEST_OUT)
+	rm -rf .venv .venv-litellm .venv-evals $(PHOENIX_VENV) $(DRIFT_TOOLS) .pytest_cache .mypy_cache .ruff_cache $(TEST_OUT)
