@@ -66,6 +66,9 @@ def test_llm_calls_become_genai_spans_with_the_ledgers_cost(t) -> None:
     assert 0 < streamed.attributes["gen_ai.response.time_to_first_chunk"] < streamed.duration_ms / 1000
     # the header on the wire names the LLM span, so a traced server would nest under it
     assert seen_headers[0].split("-")[1:3] == [plain.trace_id, plain.span_id]
+    # a model call's span lies inside its caller's span (the capstone's layer check relies on it)
+    ask = next(s for s in t.store.spans() if s.span_id == root_id)
+    assert all(ask.start_ns <= s.start_ns <= s.end_ns <= ask.end_ns for s in (plain, streamed))
 
 
 def test_concurrent_identical_requests_land_in_their_own_traces(t) -> None:

@@ -68,14 +68,17 @@ class LLMCallSpans(SpanMethods):
         self._finish_llm_span(cast(SdkSpan, span), record)
         return span
 
-    def _finish_llm_span(self, span: SdkSpan, record: CallRecord) -> None:
+    def _finish_llm_span(self, span: SdkSpan, record: CallRecord, *, live: bool = False) -> None:
         if not span.is_recording():
             return
         span.set_attributes(clean_attributes(genai.record_attributes(record, self.capture_content)))
         if record.error or record.status >= 400:
             span.set_status(Status(StatusCode.ERROR, record.error or f"HTTP {record.status}"))
         start = span.start_time or self.clock()
-        span.end(end_time=start + int(max(record.latency_s, 0.0) * 1e9))
+        end = start + int(max(record.latency_s, 0.0) * 1e9)
+        if live:  # the ledger's clock starts before the request hook opened the span: start + latency can land
+            end = max(start, min(end, self.clock()))  # after now, i.e. after the caller's enclosing span ended
+        span.end(end_time=end)
 
     def _on_request(self, request: Any) -> None:
         """labkit.llm request hook: start the LLM span and put its trace context on the request."""
@@ -147,7 +150,7 @@ class LLMCallSpans(SpanMethods):
             if entry is None:
                 self.record_llm_call(record)
             else:
-                self._finish_llm_span(entry.span, record)
+                self._finish_llm_span(entry.span, record, live=True)
         except Exception as exc:  # noqa: BLE001 - tracing must never break a model call
             warnings.warn(f"labkit.tracing could not record a model call: {exc}", RuntimeWarning, stacklevel=2)
 
