@@ -371,8 +371,10 @@ if gen:
     for name, res in gen.items():
         auc = {row["scorer"]: row["AUROC"] for row in res["table"]}
         either = {row["scorer"]: row["AUROC either direction"] for row in res["table"]}
-        mine = next(n for n in auc if n.startswith("learned combiner"))
-        verdict[name] = (auc[mine], max(either["baseline: word overlap"], either["baseline: answer length"]))
+        mine = [n for n in auc if n.startswith("learned combiner")]
+        if mine:
+            verdict[name] = (auc[mine[0]], max(either["baseline: word overlap"], either["baseline: answer length"]))
+if gen and len(verdict) == len(gen):
     above = [n for n, (a, b) in verdict.items() if a > b]
     below = [f"{n} ({a:.2f} vs {b:.2f})" for n, (a, b) in verdict.items() if a <= b]
     summ = verdict["OOD summaries"][0]
