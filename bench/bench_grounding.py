@@ -34,7 +34,7 @@ from labkit.grounding import combine, evaluate, judge, learned, lm_support, samp
 
 JUDGE_N = 40
 N_BOOT = 1000
-LM_ROWS = {"labelled": 30, "VitaminC": 40, "OOD summaries": 60, "OOD QA": 40}
+LM_ROWS = {"labelled": 59, "VitaminC": 120, "OOD summaries": 58, "OOD QA": 52}
 LM_CACHE = Path(data.root()).parent / ".labkit" / "token_support"
 BASELINES = ("word overlap", "answer length")
 LAYERED = "layered (string checks x token support)"
