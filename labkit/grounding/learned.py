@@ -197,7 +197,7 @@ def fit_and_select(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], 
     """
     if not len(rows) == len(labels) == len(sources) == len(groups):
         raise ValueError("rows, labels, sources and groups must have the same length")
-    grid = []
+    grid: list[dict[str, Any]] = []
     for set_name, names in FEATURE_SETS.items():
         for equal in (True, False):
             for c in C_GRID:
