@@ -17,7 +17,7 @@ notebook also imports ``exercises``)::
     05 evaluation and benchmarks  evals (criteria_judge, export, failures, interop, judge_validation, metrics, online,
                                   plots, stats), agent, traffic, tracing, cli, embed, data, rag, llm
     06 guardrails                 guardrails, data, rag, llm
-    07 hallucination mitigation   grounding (claims, combine, evaluate, judge, lm_support, mitigate, plots),
+    07 hallucination mitigation   grounding (claims, combine, evaluate, judge, learned, lm_support, mitigate, plots),
                                   rag (prompts), data, llm
     08 observability and tracing  tracing, agent, release, rag (service), cli, data, llm
     capstone                      capstone (check, env, layers, offline, plan, prototypes, week), tracing,

@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 NUM = r"([−-]?[\d.]+)"
+GROUNDING_SETS = ("OOD summaries", "OOD QA", "VitaminC test", "labelled test")
 
 # (row starts with, pattern over the measured cell, [(results file, key path, scale)] in capture order)
 CHECKS: list[tuple[str, str, list[tuple[str, str, float]]]] = [
@@ -41,6 +42,11 @@ CHECKS: list[tuple[str, str, list[tuple[str, str, float]]]] = [
     ("grounding detector AUROC", rf"{NUM} \[{NUM}, {NUM}\]",
      [("grounding", "labelled_test.combined_auroc.0", 1), ("grounding", "labelled_test.combined_auroc.1", 1),
       ("grounding", "labelled_test.combined_auroc.2", 1)]),
+    ("grounding, learned combiner", "; ".join(rf"{s} \(n={NUM}\): {NUM} \[{NUM}, {NUM}\] vs {NUM} / {NUM}"
+                                             for s in GROUNDING_SETS),
+     [("grounding", f"generalisation.{s}.{k}", 1) for s in GROUNDING_SETS
+      for k in ("n", "headline.learned_auroc_ci.0", "headline.learned_auroc_ci.1", "headline.learned_auroc_ci.2",
+                "headline.word overlap (either direction)", "headline.answer length (either direction)")]),
     ("PII redaction, held-out", rf"recall {NUM}, precision {NUM}",
      [("pii", "test.recall", 1), ("pii", "test.precision", 1)]),
     ("drift: launch detected", rf"median {NUM} h", [("drift", "detectors.MMD(embedding).launch_median_delay_h", 1)]),

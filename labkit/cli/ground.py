@@ -70,8 +70,10 @@ def score_file(path: Path, out: TextIO, threshold: float = 0.5, use_llm: bool = 
                token_support: bool = False) -> int:
     """Score every line of ``path`` and write one JSON result per line to ``out``.
 
-    With ``token_support`` each result also carries ``token_support``: the share of answer tokens the
-    context made more likely under SmolLM2 (:mod:`labkit.grounding.lm_support`) and the least-supported tokens.
+    With ``token_support`` the score is the learned combination of the string checks and token support
+    (:mod:`labkit.grounding.learned`), and each result also carries ``token_support``: the share of answer
+    tokens the context made more likely under SmolLM2 (:mod:`labkit.grounding.lm_support`) and the
+    least-supported tokens.
 
     Returns:
         How many lines were scored.
@@ -81,12 +83,12 @@ def score_file(path: Path, out: TextIO, threshold: float = 0.5, use_llm: bool = 
     n = 0
     for row in iter_requests(path):
         r = grounding.support_score(row["context"], row["question"], row["answer"], threshold=threshold,
-                                    use_llm=use_llm)
+                                    use_llm=use_llm, token_support=token_support)
         result = {"id": row["id"], "score": round(r.score, 4), "supported": r.supported,
                   "unsupported_claims": r.unsupported_claims}
         if token_support:
-            t = grounding.lm_support.token_support(row["context"], row["question"], row["answer"])
-            result["token_support"] = {"score": round(t.score(), 4), "weakest_tokens": t.weakest_tokens()}
+            t = r.per_detector["token_support"]
+            result["token_support"] = {"score": round(t.score, 4), "weakest_tokens": t.details["weakest_tokens"]}
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
         n += 1
     out.flush()
@@ -114,5 +116,5 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--llm", action="store_true", help="also run the LLM judge (one model call per claim; slow)")
     p.add_argument("--token-support", action="store_true",
                    help="also score how much the context raises each answer token's likelihood (SmolLM2, local; "
-                        "two forward passes per answer)")
+                        "two forward passes per answer) and combine it with the string checks (learned weights)")
     p.set_defaults(handler=_ground)

@@ -96,7 +96,7 @@ def run_detectors(context: str, question: str, answer: str,
 
 def support_score(context: str | Iterable[Any], question: str, answer: str, *,
                   threshold: float = DEFAULT_THRESHOLD, detectors: Sequence[str] | None = None,
-                  use_llm: bool = False, self_consistency: bool = False,
+                  use_llm: bool = False, self_consistency: bool = False, token_support: bool = False,
                   combiner: Callable[[Mapping[str, DetectorResult]], float] | None = None,
                   llm_options: Mapping[str, Any] | None = None) -> GroundingResult:
     """Score how well ``answer`` is supported by ``context``.
@@ -110,9 +110,14 @@ def support_score(context: str | Iterable[Any], question: str, answer: str, *,
         detectors: fast detectors to run (names); all of them by default.
         use_llm: also run the LLM judge (one model call per claim; slow on CPU).
         self_consistency: also sample answers and check agreement (several model calls).
-        combiner: maps per-detector results to one score; :func:`combine.default_combiner` by
-            default (the logistic regression fitted on the labelled train split when exactly the fast
-            detectors ran, else :func:`combine.fixed_rule`); pass ``combine.fixed_rule`` for the rule.
+        token_support: also read the evidence with SmolLM2 (:mod:`labkit.grounding.lm_support`, two
+            forward passes, about a second on a CPU) and score with the learned combiner
+            (:mod:`labkit.grounding.learned`: string checks, token support and the baseline features,
+            fitted on train splits of three sets); its result is ``per_detector["token_support"]``.
+        combiner: maps per-detector results to one score; by default the learned combiner when
+            ``token_support`` ran with every fast detector, else :func:`combine.default_combiner` (the
+            logistic regression fitted on the labelled train split when exactly the fast detectors ran,
+            else :func:`combine.fixed_rule`); pass ``combine.fixed_rule`` for the rule.
         llm_options: keyword arguments for the LLM detectors (``model``, ``samples``, ...).
 
     Returns:
@@ -144,7 +149,21 @@ def support_score(context: str | Iterable[Any], question: str, answer: str, *,
         results["self_consistency"] = sc(ctx, question, answer, **{k: v for k, v in opts.items()
                                                                     if k in ("model", "samples", "temperature",
                                                                              "client")})
-    score = (combiner or combine.default_combiner)(results)
+    learned_row = None
+    if token_support:
+        from labkit.grounding import learned, lm_support
+
+        t = lm_support.token_support(ctx, question, answer)
+        if set(combine.DEFAULT_DETECTORS) <= set(results):
+            learned_row = learned.feature_row(ctx, question, answer, results, t)
+        results["token_support"] = DetectorResult("token_support", t.score(), bool(t.tokens), ms=t.ms,
+                                                  details={"weakest_tokens": t.weakest_tokens()})
+    if combiner is None and learned_row is not None and not (use_llm or self_consistency):
+        from labkit.grounding import learned
+
+        score = learned.default().predict(learned_row)
+    else:
+        score = (combiner or combine.default_combiner)(results)
     # Citation flags lower the score but are not hallucinations: they stay in per_detector["citation"].
     flagged = list(dict.fromkeys(c for n, r in results.items() if n != "citation" for c in r.unsupported_claims))
     order = {c.clean: i for i, c in enumerate(claims.split_claims(answer))}

@@ -24,7 +24,7 @@ from IPython.display import Markdown, display
 
 from labkit import data, grounding, llm
 from labkit.exercises import get as exercise
-from labkit.grounding import claims, combine, evaluate, judge, lm_support, mitigate, plots  # noqa: F401  (claims: for the exercise)
+from labkit.grounding import claims, combine, evaluate, judge, learned, lm_support, mitigate, plots  # noqa: F401  (claims: for the exercise)
 from labkit.rag import RagApp
 from labkit.rag.prompts import format_context
 
@@ -309,9 +309,12 @@ y_ood = np.array([r["supported"] for r in ood])
 t0 = time.perf_counter()
 support = [lm_support.token_support(r["context"], r["question"], r["answer"]) for r in ood]
 lm_ms = (time.perf_counter() - t0) * 1000 / len(ood)
+strings = [grounding.support_score(r["context"], "", r["answer"]) for r in ood]
 ood_scores = {
-    "string checks (combined)": [grounding.support_score(r["context"], "", r["answer"]).score for r in ood],
+    "string checks (combined)": [s.score for s in strings],
     "token support (LM)": [t.score() for t in support],
+    "learned combiner": [learned.default().predict(learned.feature_row(r["context"], "", r["answer"], s.per_detector, t))
+                         for r, s, t in zip(ood, strings, support, strict=True)],
     "baseline: word overlap": [evaluate.word_overlap(r["context"], "", r["answer"]) for r in ood],
 }
 ood_auc = {n: evaluate.auroc(s, y_ood) for n, s in ood_scores.items()}
@@ -336,11 +339,25 @@ assert blind_spot["string checks (combined)"] != blind_spot["token support (LM)"
 # %% [markdown]
 # Read the by-kind table (AUROC of each kind against the supported summaries): word overlap sees only
 # `foreign` sentences, since every word of a swap or a negation is in the passage. Each detector has
-# a kind it barely sees, and the two blind spots differ, which is the point of layering a cheap check
+# a kind it barely sees, and the two blind spots differ, which is the point of combining a cheap check
 # and a model that reads the evidence. When this was written the string checks missed swaps and token
 # support missed negations (a flipped "not" costs one token, and the rest of the sentence is still
 # copied). Ten pairs are a demonstration, not a measurement: the bench runs the same detectors on four
 # whole sets with intervals, beside the two baselines on the same rows.
+#
+# How to combine them? Multiplying the two scores (both must agree) lets the weaker detector drag the
+# stronger one down on every set. The **learned combiner** (`grounding.learned`, what
+# `support_score(..., token_support=True)` and `labkit ground --token-support` use) is a logistic
+# regression over every detector's score, token support and the two baseline features, fitted on the
+# *train* files of three sets (the app's labelled answers, VitaminC, help-page summaries and QA), each
+# set weighing the same. Which features and how much regularisation were chosen by grouped
+# cross-validation on those train rows, keeping the setting whose *worst* set was best; the weights and
+# that record ship as `labkit/grounding/learned_combiner.json`. The test files were never read.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+print("chosen by cross-validation on train rows:", learned.default().fitted["chosen"])
+pd.Series(dict(zip(learned.default().features, learned.default().coef, strict=True))).round(2).sort_values()
 
 # %%
 bench_file = Path(data.root()).parent / "bench" / "results" / "grounding.json"
@@ -350,21 +367,23 @@ if gen:
                                                               for row in res["table"]}} for name, res in gen.items()])
     display(Markdown("**The bench's numbers** (`bench/results/grounding.json`, not this run): AUROC (95 % CI)"))
     display(gen_table.set_index("set").T)
+    verdict = {}
     for name, res in gen.items():
         auc = {row["scorer"]: row["AUROC"] for row in res["table"]}
-        best = max(auc, key=auc.get)
-        print(f"{name}: best {best} {auc[best]:.2f}; token support {auc['token support (LM)']:.2f}, "
-              f"string checks {auc['string checks (combined)']:.2f}, word overlap {auc['baseline: word overlap']:.2f}")
+        either = {row["scorer"]: row["AUROC either direction"] for row in res["table"]}
+        mine = [n for n in auc if n.startswith("learned combiner")]
+        if mine:
+            verdict[name] = (auc[mine[0]], max(either["baseline: word overlap"], either["baseline: answer length"]))
+if gen and len(verdict) == len(gen):
+    above = [n for n, (a, b) in verdict.items() if a > b]
+    below = [f"{n} ({a:.2f} vs {b:.2f})" for n, (a, b) in verdict.items() if a <= b]
+    summ = verdict["OOD summaries"][0]
+    display(Markdown(
+        f"The learned combiner scores above the better baseline on {len(above)} of {len(verdict)} sets"
+        + (f"; it does **not** on {', '.join(below)}" if below else " (every set)")
+        + f". On out-of-domain summaries it reaches {summ:.2f}: the 0.80 target is "
+        + ("met." if summ >= 0.80 else "**missed**.")))
 
-# %% [markdown]
-# When this was written the bench's verdict was mixed, and it is worth saying so: token support won out
-# of domain (above the 0.80 target on summaries) but *lost* to the string checks, and even to word
-# overlap, on the app's own answers and on VitaminC, whose failures are wrong numbers that a 135M model
-# hardly notices. The layered score (both must agree) stayed above both baselines on all four sets but
-# fell short of 0.80 on summaries. No single detector won everywhere: measure each on data it was not
-# built on before trusting it.
-
-# %% [markdown]
 # ## The ledger of this notebook
 # The string detectors cost nothing per call; the model calls above (the app's answers, the judge,
 # self-consistency, regeneration) are all here.
