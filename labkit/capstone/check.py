@@ -223,10 +223,11 @@ def fix_verdict(week: Week, fix: Week, kind: str, *, base: Baseline) -> tuple[bo
     The rule: (1) no trace of the re-run shows the kind's signature; (2) at least ``MIN_PAIRS``
     requests that the original served from its first trace showing the signature onward were scored
     by the online eval in both runs (same request ids); (3) the paired test on them
-    (``labkit.evals.stats.paired_test``, original then re-run) no longer shows the drop: when their
-    original scores sat below day 1's (bootstrap interval wholly under day 1's mean), the re-run must
-    score higher on the same requests (paired interval above 0); otherwise it must not score lower
-    (paired interval not wholly below 0).
+    (``labkit.evals.stats.paired_test``, original then re-run) shows no drop left: the re-run must
+    not score lower than the original on the same requests (paired interval not wholly below 0),
+    and when the original scores sat below day 1's (bootstrap interval wholly under day 1's mean),
+    the re-run's must not (its interval reaches day 1's mean). A 135M model's online eval is noisy:
+    a dozen paired requests rarely show a rise outside the noise, but a drop that stays shows.
     """
     still = sum(SIGNATURES[kind](spans, base) for spans in fix.traces.values())
     if still:
@@ -245,10 +246,10 @@ def fix_verdict(week: Week, fix: Week, kind: str, *, base: Baseline) -> tuple[bo
     dropped = len(day1) >= 2 and bootstrap_ci(orig).high < sum(day1) / len(day1)
     moved = f"on {len(ids)} requests scored in both runs the online eval moved {test.diff:+.3f} " \
             f"[{test.low:+.3f}, {test.high:+.3f}] (paired)"
-    if dropped and test.low <= 0:
+    if dropped and bootstrap_ci(new).high < sum(day1) / len(day1):
         return False, (f"fix not proven: {moved}; their original scores sat below day 1's "
-                       f"({sum(orig) / len(orig):.2f} vs {sum(day1) / len(day1):.2f}) and the re-run has not "
-                       f"raised them")
+                       f"({sum(orig) / len(orig):.2f} vs {sum(day1) / len(day1):.2f}) and the re-run's still do "
+                       f"({sum(new) / len(new):.2f})")
     if test.high < 0:
         return False, f"fix not proven: {moved}; the re-run scores lower on the same requests"
     return True, f"fix proven: no trace of the re-run shows the signature, and {moved}"
