@@ -98,6 +98,8 @@ CHECKS: list[tuple[str, str, list[tuple[str, str, float]]]] = [
      [("rubric", f"weightings.{w}.margin.{k}", 1) for w in ("cost (tokens only)",
                                                              "trust (groundedness 2, citations 1, refusal 1)")
       for k in ("mean", "low", "high")] + [("rubric", "targets.0.value", 1)]),
+    ("capstone: a seeded week at the default scale", rf"{NUM} s — just over.*days 3–4 \({NUM} requests, {NUM} s\)",
+     [("capstone", "week_wall_s", 1), ("capstone", "replay_requests", 1), ("capstone", "replay_wall_s", 1)]),
     ("semantic cache lookup at", rf"p50 {NUM} ms", [("cache", "lookup.search_p50_ms", 1)]),
     ("cache hit vs generation", rf"{NUM}× faster", [("cache", "hit_vs_generation.speedup", 1)]),
     ("semantic cache on held-out", rf"{NUM} % false hits, {NUM} % hits",
