@@ -16,7 +16,6 @@
 # %%
 import json
 import secrets
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -378,8 +377,9 @@ assert b"mette" not in audit_path.read_bytes() and b"halyard-u-007" not in audit
 def attacker_copy(name: str) -> tuple[sqlite3.Connection, Path]:
     """A copy of the audit log, opened as someone with the file would: the append-only triggers dropped."""
     path = work / f"audit-{name}.sqlite"
-    shutil.copy(audit_path, path)
-    conn = sqlite3.connect(path)
+    with sqlite3.connect(audit_path) as live:  # SQLite's backup: a consistent copy, WAL included
+        conn = sqlite3.connect(path)
+        live.backup(conn)
     conn.executescript("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
     return conn, path
 
