@@ -133,7 +133,7 @@ def _learned_scores(rows: list[dict], lm: list[lm_support.TokenSupport]) -> tupl
         res = grounding.support_score(r["context"], r["question"], r["answer"])
         strings.append(res.score)
         learned_scores.append(1.0 if res.abstained else model.predict(
-            learned.feature_row(r["context"], r["question"], r["answer"], res.per_detector, t)))
+            learned.feature_row(r["context"], r["question"], r["answer"], per_detector=res.per_detector, support=t)))
     return strings, learned_scores
 
 

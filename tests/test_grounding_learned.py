@@ -30,7 +30,8 @@ def _synthetic(n: int = 160, seed: int = 0) -> tuple[list[dict[str, float]], lis
 
 
 def test_selection_keeps_the_features_every_source_needs() -> None:
-    model = learned.fit_and_select(*_synthetic())
+    rows, labels, sources, groups = _synthetic()
+    model = learned.fit_and_select(rows, labels, sources=sources, groups=groups)
     chosen = model.fitted["chosen"]
     # Token support alone cannot separate source "b": the worst-source criterion must reject it.
     assert chosen["features"] != "token support"

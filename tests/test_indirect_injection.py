@@ -78,6 +78,9 @@ def test_canary_is_caught_plain_and_encoded_but_not_by_chance() -> None:
     assert not guard(f"My instructions: ... {canary}").allowed
     assert not guard(base64.b64encode(f"leaked {canary} here".encode()).decode()).allowed
     assert guard("Team costs $17 per user per month [1].").allowed
+    for _ in range(200):  # every random canary, at every byte alignment inside a longer encoded text
+        c, prefixes = new_canary(), ("leaked ", "x", "ab")
+        assert not any(CanaryGuard(c)(base64.b64encode(f"{p}{c} here".encode()).decode()).allowed for p in prefixes)
     with pytest.raises(ValueError, match="at least 8"):
         CanaryGuard("abc")
 

@@ -55,7 +55,7 @@ FOLDS = 5
 CLIP_NATS = 5.0
 
 
-def feature_row(context: str, question: str, answer: str, per_detector: Mapping[str, DetectorResult],
+def feature_row(context: str, question: str, answer: str, *, per_detector: Mapping[str, DetectorResult],
                 support: lm_support.TokenSupport) -> dict[str, float]:
     """Every feature of one answer, by name.
 
@@ -163,8 +163,8 @@ def _folds(groups: Sequence[str], k: int = FOLDS, seed: int = 0) -> np.ndarray:
     return np.array([fold_of[g] for g in groups])
 
 
-def cross_validated(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], sources: Sequence[str],
-                    groups: Sequence[str], *, names: Sequence[str], c: float,
+def cross_validated(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], *, sources: Sequence[str],
+                    groups: Sequence[str], names: Sequence[str], c: float,
                     equal_sources: bool = True) -> dict[str, float]:
     """Out-of-fold AUROC per source of one setting (grouped ``FOLDS``-fold cross-validation).
 
@@ -182,7 +182,7 @@ def cross_validated(rows: Sequence[Mapping[str, float]], labels: Sequence[bool],
     return {s: round(evaluate.auroc(pred[src == s], y[src == s]), 4) for s in sorted(set(src.tolist()))}
 
 
-def fit_and_select(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], sources: Sequence[str],
+def fit_and_select(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], *, sources: Sequence[str],
                    groups: Sequence[str]) -> LearnedCombiner:
     """Pick the feature set and ``C`` by cross-validation on train rows, then refit on all of them.
 
@@ -201,7 +201,7 @@ def fit_and_select(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], 
     for set_name, names in FEATURE_SETS.items():
         for equal in (True, False):
             for c in C_GRID:
-                per = cross_validated(rows, labels, sources, groups, names=names, c=c, equal_sources=equal)
+                per = cross_validated(rows, labels, sources=sources, groups=groups, names=names, c=c, equal_sources=equal)
                 grid.append({"features": set_name, "sources weigh the same": equal, "C": c, "cv_auroc": per,
                              "worst": min(per.values()), "mean": round(float(np.mean(list(per.values()))), 4)})
     best = max(grid, key=lambda g: (g["worst"], g["mean"], -g["C"]))
@@ -231,7 +231,7 @@ def train_features(cache_dir: Path) -> tuple[list[dict[str, float]], list[bool],
                                                [r["answer"] for r in rows], cache_dir=cache_dir)
         for r, t in zip(rows, sup, strict=True):
             det = run_detectors(r["context"], r["question"], r["answer"])
-            out[0].append(feature_row(r["context"], r["question"], r["answer"], det, t))
+            out[0].append(feature_row(r["context"], r["question"], r["answer"], per_detector=det, support=t))
             out[1].append(bool(r["supported"]))
             out[2].append(source)
             out[3].append(str(r["group"]))
@@ -243,7 +243,8 @@ def main() -> None:
     from labkit import data
 
     cache = Path(data.root()).parent / ".labkit" / "token_support"
-    model = fit_and_select(*train_features(cache))
+    rows, labels, sources, groups = train_features(cache)
+    model = fit_and_select(rows, labels, sources=sources, groups=groups)
     PATH.write_text(json.dumps(model.to_json(), indent=1) + "\n")
     print(f"wrote {PATH}: {model.fitted['chosen']}")
 

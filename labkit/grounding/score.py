@@ -155,7 +155,7 @@ def support_score(context: str | Iterable[Any], question: str, answer: str, *,
 
         t = lm_support.token_support(ctx, question, answer)
         if set(combine.DEFAULT_DETECTORS) <= set(results):
-            learned_row = learned.feature_row(ctx, question, answer, results, t)
+            learned_row = learned.feature_row(ctx, question, answer, per_detector=results, support=t)
         results["token_support"] = DetectorResult("token_support", t.score(), bool(t.tokens), ms=t.ms,
                                                   details={"weakest_tokens": t.weakest_tokens()})
     if combiner is None and learned_row is not None and not (use_llm or self_consistency):

@@ -18,6 +18,7 @@ conversation to someone else's server, or the system prompt itself. Four defence
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from collections.abc import Sequence
@@ -222,10 +223,24 @@ class CanaryGuard(Guard):
         if len(canary) < 8:
             raise ValueError(f"a canary needs at least 8 characters to be unguessable, got {canary!r}")
         self.canary = canary.lower()
+        self._base64_forms = _base64_forms(canary)
 
     def check(self, text: str, ctx: GuardContext) -> Verdict:
         for view in normalize(text).views:
             if self.canary in view.text.lower().replace(" ", ""):
                 where = "" if view.kind == "canonical" else f" ({view.kind}-encoded)"
                 return self.block(f"the answer leaks the system prompt's canary{where}", 1.0, view=view.kind)
+        if any(form in text for form in self._base64_forms):  # inside a longer base64 run normalize may not decode
+            return self.block("the answer leaks the system prompt's canary (base64-encoded)", 1.0, view="base64")
         return self.allow("no canary in the answer")
+
+
+def _base64_forms(canary: str) -> list[str]:
+    """The canary's base64 characters at each of the three byte alignments it can have inside a longer
+    encoded text (standard and URL-safe alphabets): only the characters its own bytes fully determine."""
+    raw, forms = canary.encode(), []
+    for pad in range(3):
+        encoded = base64.b64encode(b"\0" * pad + raw).decode()
+        part = encoded[(pad * 8 + 5) // 6:((pad + len(raw)) * 8) // 6]
+        forms += [part, part.replace("+", "-").replace("/", "_")]
+    return forms

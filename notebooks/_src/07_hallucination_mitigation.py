@@ -313,7 +313,7 @@ strings = [grounding.support_score(r["context"], "", r["answer"]) for r in ood]
 ood_scores = {
     "string checks (combined)": [s.score for s in strings],
     "token support (LM)": [t.score() for t in support],
-    "learned combiner": [learned.default().predict(learned.feature_row(r["context"], "", r["answer"], s.per_detector, t))
+    "learned combiner": [learned.default().predict(learned.feature_row(r["context"], "", r["answer"], per_detector=s.per_detector, support=t))
                          for r, s, t in zip(ood, strings, support, strict=True)],
     "baseline: word overlap": [evaluate.word_overlap(r["context"], "", r["answer"]) for r in ood],
 }
