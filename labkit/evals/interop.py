@@ -140,6 +140,7 @@ def run_inspect(samples: str | Path, *, base_url: str, model: str, max_tokens: i
     with tempfile.TemporaryDirectory() as tmp:
         logs = Path(log_dir or tmp)
         cmd = [str(exe), "-m", "inspect_ai", "eval", "inspect_golden.py", "--model", f"openai/{model}",
+               "-M", "responses_api=false",  # chat completions: what any OpenAI-compatible server offers
                "--model-base-url", base_url, "-T", f"samples={Path(samples).resolve()}", "-T", f"max_tokens={max_tokens}",
                "--max-connections", str(max_connections), "--log-format", "json", "--log-dir", str(logs.resolve()),
                "--display", "none"]
