@@ -28,7 +28,7 @@ export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 # make test runs each exercise's reference solution through its auto-check.
-test test-notebooks test-portable test-notebooks-direct test-direct-slow test-direct-rest run: export LABKIT_SOLUTIONS := 1
+test test-notebooks test-portable test-notebooks-direct run: export LABKIT_SOLUTIONS := 1
 
 PYTEST_ARGS ?= --durations=10
 # Each pytest run leaves a JUnit file here; `make test` reads them back for its closing summary.
@@ -38,12 +38,9 @@ NBVAL := -m pytest --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
 # the ones whose path depends on the backend (llm.backend/server/capabilities) also run directly.
 PORTABLE := $(PY) tools/portable.py -- $(PY) $(NBVAL) --junitxml=$(TEST_OUT)/notebooks-portable.xml notebooks
 BACKEND_SPECIFIC = $(shell $(PY) tools/portable.py --backend-specific notebooks)
-# the two longest direct runs (about 5½ minutes on 2 cores); `make test` gives them to the code tests' lane
-# and the rest to the notebooks' lane, so that the two lanes take about as long
-DIRECT_SLOW := %/05_evaluation_and_benchmarks.ipynb %/03_deployment_architectures.ipynb
 
 .PHONY: help setup litellm-env evals-env promptfoo lab test test-code test-notebooks test-portable \
-        test-notebooks-direct test-direct-slow test-direct-rest lint run site test-colab-like bench doctor lock \
+        test-notebooks-direct lint run site test-colab-like bench doctor lock \
         check-lock clean phoenix-env phoenix-lock drift-tools
 
 help:  ## list targets
@@ -59,11 +56,18 @@ $(STAMP): requirements.lock pyproject.toml tools/setup_env.py $(MAKE_ENV)
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Stage 13)" >/dev/null
 	@touch $(STAMP)
 
+# A tool whose dependencies clash with the course's lock gets its own venv from its own lock (envs/NAME), installed
+# by the same set-up script (uv from its cache, pip as the fallback; torch first where the lock pins it).
+# $(call tool_env,VENV,LOCK[,--no-deps])
+define tool_env
+	python3 -m venv $(1)
+	$(1)/bin/python tools/setup_env.py --tool-env --lock $(2) $(3)
+	@touch $(1)/.installed
+endef
+
 # The eval tools (inspect_ai, MLflow) clash with the course's lock: their own venv from their own lock.
-.venv-evals/.installed: envs/evals/requirements.lock
-	python3 -m venv .venv-evals
-	.venv-evals/bin/python -m pip install -q -r envs/evals/requirements.lock
-	@touch $@
+.venv-evals/.installed: envs/evals/requirements.lock tools/setup_env.py
+	$(call tool_env,.venv-evals,envs/evals/requirements.lock)
 
 evals-env: .venv-evals/.installed  ## inspect_ai and MLflow in their own pinned environment (.venv-evals), for 05 §9
 
@@ -74,10 +78,8 @@ promptfoo:  ## install promptfoo (pinned by evals_interop/package-lock.json; ~1.
 
 # LiteLLM clashes with the course's lock, so it gets its own pinned environment; notebooks 01 and 03 drive it
 # as a subprocess (labkit/routing/litellm_worker.py) and skip the comparison where it is missing.
-.venv-litellm/.installed: envs/litellm/requirements.lock
-	python3 -m venv .venv-litellm
-	.venv-litellm/bin/python -m pip install --quiet --no-deps -r envs/litellm/requirements.lock
-	@touch $@
+.venv-litellm/.installed: envs/litellm/requirements.lock tools/setup_env.py
+	$(call tool_env,.venv-litellm,envs/litellm/requirements.lock,--no-deps)
 
 litellm-env: .venv-litellm/.installed  ## LiteLLM's own pinned environment (.venv-litellm), for the side-by-side cells
 
@@ -87,27 +89,19 @@ lab: setup  ## open JupyterLab on notebooks/
 doctor: setup  ## check the environment and that the local model answers offline
 	$(PY) -m labkit.cli doctor
 
-# The two cores run two lanes at once (tools/test_lanes.py): labkit's tests, then the slow backend-specific
-# notebooks directly; every notebook behind the proxy, then the other backend-specific ones directly.
-# Each lane's log is printed whole at the end, then a summary.
-test: setup lint  ## lint, then labkit's tests and every notebook in two parallel lanes (LABKIT_SOLUTIONS=1)
-	+MAKE="$(MAKE)" $(PY) tools/test_lanes.py --out $(TEST_OUT) "test-code test-direct-slow" \
-	  "test-portable test-direct-rest"
+# The two cores run two lanes at once (tools/test_lanes.py), about equally long: lint, labkit's tests, then the
+# backend-specific notebooks directly; every notebook behind the proxy. Each lane's log is printed whole at the
+# end, then a summary.
+test: setup  ## lint, labkit's tests and every notebook, in two parallel lanes (LABKIT_SOLUTIONS=1)
+	+MAKE="$(MAKE)" $(PY) tools/test_lanes.py --out $(TEST_OUT) "lint test-code test-notebooks-direct" "test-portable"
 
 test-code: setup  ## labkit's tests only
 	$(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS) --junitxml=$(TEST_OUT)/code.xml
 
 test-notebooks: test-portable test-notebooks-direct  ## every notebook behind the strict OpenAI-API proxy; backend-specific ones also directly
 
-test-notebooks-direct: test-direct-slow test-direct-rest  ## the notebooks whose path depends on the backend, against the embedded server directly
-
-test-direct-slow: setup
-	$(if $(filter $(DIRECT_SLOW),$(BACKEND_SPECIFIC)),$(PY) $(NBVAL) --junitxml=$(TEST_OUT)/notebooks-direct-slow.xml \
-	  $(filter $(DIRECT_SLOW),$(BACKEND_SPECIFIC)))
-
-test-direct-rest: setup
-	$(if $(filter-out $(DIRECT_SLOW),$(BACKEND_SPECIFIC)),$(PY) $(NBVAL) --junitxml=$(TEST_OUT)/notebooks-direct-rest.xml \
-	  $(filter-out $(DIRECT_SLOW),$(BACKEND_SPECIFIC)))
+test-notebooks-direct: setup  ## the notebooks whose path depends on the backend, against the embedded server directly
+	$(PY) $(NBVAL) --junitxml=$(TEST_OUT)/notebooks-direct.xml $(BACKEND_SPECIFIC)
 
 test-portable: setup  ## every notebook with OPENAI_BASE_URL at a strict OpenAI-API proxy (embedded model behind it)
 	$(PORTABLE)
@@ -130,14 +124,10 @@ bench: setup  ## run the benchmarks; numbers go to bench/results/*.json
 	$(PY) bench/run.py
 
 # Evidently and alibi-detect (notebook 02) in their own pinned environment: alibi-detect needs numpy < 2.
-# torch first (PyTorch's CPU index where it answers, else pip's own sources), then the environment's lock.
+# torch first, from the same sources as the course's (a local wheel, PyTorch's CPU index, PyPI), then the lock.
 DRIFT_TOOLS := envs/drift_tools/.venv
-$(DRIFT_TOOLS)/.installed: envs/drift_tools/requirements.lock
-	python3 -m venv $(DRIFT_TOOLS)
-	$(DRIFT_TOOLS)/bin/python -m pip install -q --retries 0 --timeout 20 --extra-index-url https://download.pytorch.org/whl/cpu \
-	  "$$(grep '^torch==' envs/drift_tools/requirements.lock)"
-	$(DRIFT_TOOLS)/bin/python -m pip install -q -r envs/drift_tools/requirements.lock
-	@touch $@
+$(DRIFT_TOOLS)/.installed: envs/drift_tools/requirements.lock tools/setup_env.py
+	$(call tool_env,$(DRIFT_TOOLS),envs/drift_tools/requirements.lock)
 
 drift-tools: $(DRIFT_TOOLS)/.installed  ## the Evidently + alibi-detect environment notebook 02 compares with (no-op when done)
 
@@ -154,18 +144,14 @@ lock: setup  ## rewrite requirements.lock from the current environment (after ch
 PHOENIX_VENV := .venv-phoenix
 PHOENIX_LOCK := envs/phoenix/requirements.lock
 
-$(PHOENIX_VENV)/bin/python:
-	python3 -m venv $(PHOENIX_VENV)
-
-$(PHOENIX_VENV)/.installed: $(PHOENIX_LOCK) $(PHOENIX_VENV)/bin/python
-	$(PHOENIX_VENV)/bin/python -m pip install -q --only-binary=:all: -r $(PHOENIX_LOCK)
-	@touch $@
+$(PHOENIX_VENV)/.installed: $(PHOENIX_LOCK) tools/setup_env.py
+	$(call tool_env,$(PHOENIX_VENV),$(PHOENIX_LOCK))
 
 phoenix-env: $(PHOENIX_VENV)/.installed  ## Phoenix's own pinned environment in .venv-phoenix (no-op when done)
 
 phoenix-lock: phoenix-env  ## rewrite envs/phoenix/requirements.lock from .venv-phoenix (after changing the pin)
 	{ grep '^#' $(PHOENIX_LOCK); $(PHOENIX_VENV)/bin/python -m pip freeze --all \
-	  | grep -v -E '^(pip|setuptools)==' | LC_ALL=C sort -f; } > $(PHOENIX_LOCK).new
+	  | grep -v -E '^(pip|setuptools|uv)==' | LC_ALL=C sort -f; } > $(PHOENIX_LOCK).new
 	mv $(PHOENIX_LOCK).new $(PHOENIX_LOCK)
 
 clean:  ## remove the venv and caches

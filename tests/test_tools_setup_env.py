@@ -220,3 +220,33 @@ def test_uv_is_given_pips_local_sources(setup_env, tmp_path):
     assert ["--extra-index-url", "file:///opt/pypi/simple"] == args[2:4]
     assert args[-2:] == ["--index-strategy", "unsafe-best-match"]
     assert setup_env.uv_index_args([]) == []
+
+
+def test_a_tool_env_installs_its_own_lock_as_it_is(setup_env, monkeypatch, tmp_path):
+    """--tool-env: uv at the course's pin, then the tool's pins (resolved unless --no-deps); no labkit, no torch."""
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("# a tool's lock\nlitellm==1.110.2\nboto3==1.44.18\n")
+    installs: list[tuple[str, ...]] = []
+    monkeypatch.setattr(setup_env, "uv_available", lambda pins: pins["uv"] == setup_env.read_lock(setup_env.LOCK)["uv"])
+    monkeypatch.setattr(setup_env, "installer", lambda use_uv: lambda *a: installs.append(a) or 0)
+    assert setup_env.main(["--tool-env", "--lock", str(lock), "--no-deps"]) == 0
+    (args,) = installs
+    assert args[0] == "--no-deps" and "-e" not in args
+    assert setup_env.main(["--tool-env", "--lock", str(lock)]) == 0
+    assert installs[-1][0] == "-r", "without --no-deps the tool's pins are resolved together"
+
+
+def test_a_tool_env_that_does_not_install_stops_with_the_fix(setup_env, monkeypatch, tmp_path):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("litellm==1.110.2\n")
+    monkeypatch.setattr(setup_env, "uv_available", lambda pins: False)
+    monkeypatch.setattr(setup_env, "installer", lambda use_uv: lambda *a: 1)
+    with pytest.raises(SystemExit, match="fix its pin"):
+        setup_env.main(["--tool-env", "--lock", str(lock)])
+
+
+def test_no_deps_without_tool_env_is_one_clear_line(setup_env, capsys):
+    with pytest.raises(SystemExit) as e:
+        setup_env.main(["--no-deps"])
+    assert e.value.code == 2
+    assert "--no-deps only applies to --tool-env" in capsys.readouterr().err

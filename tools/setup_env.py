@@ -20,6 +20,7 @@ as the fallback for each step; `LABKIT_INSTALLER=pip` forces pip.
     python tools/setup_env.py --plan              # print the plan for this machine, install nothing
     python tools/setup_env.py --torch pypi        # force one torch source (local, cpu-index, pypi)
     python tools/setup_env.py --keep-preinstalled # Colab: keep its torch/numpy/pandas, lower bounds only
+    .venv-x/bin/python tools/setup_env.py --tool-env --lock envs/x/requirements.lock  # a tool's own environment
 """
 
 from __future__ import annotations
@@ -343,6 +344,25 @@ def install_locked(pins: dict[str, str], torch_choice: list[TorchSource], editab
         print("warning: " + msg, file=sys.stderr)
 
 
+def install_tool_env(pins: dict[str, str], *, no_deps: bool = False) -> None:
+    """A tool's own environment (envs/*/requirements.lock) into this Python: torch first where the lock pins it.
+
+    Args:
+        pins: the tool's lock (every transitive dependency pinned).
+        no_deps: install the pins without resolving (a lock whose published metadata clashes, e.g. LiteLLM's).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        constraints = write_requirements(pins, list(pins), folder, "constraints")
+        install = installer(uv_available({"uv": read_lock(LOCK)["uv"], **pins}))  # uv from the course's lock
+        if "torch" in pins:
+            install_torch(choose_torch_sources(detect_machine(pins["torch"]), pins["torch"]), constraints, install)
+        rest = write_requirements(pins, [n for n in pins if n != "torch"], folder, "rest")
+        if install(*(["--no-deps"] if no_deps else []), "-r", str(rest), "-c", str(constraints)) != 0:
+            raise SystemExit("set-up stopped: the tool's lock does not install (the message above names the package); "
+                             "fix its pin and regenerate the lock")
+
+
 def install_colab(pins: dict[str, str], editable: Path) -> None:
     """Colab: keep its preinstalled stack; labkit with lower bounds, the model packages, a torch that imports."""
     ok, said = torch_imports()
@@ -384,9 +404,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-preinstalled", action="store_true",
                         help="Colab: keep the runtime's packages; install labkit with its lower bounds")
     parser.add_argument("--no-editable", action="store_true", help="do not install labkit itself")
+    parser.add_argument("--tool-env", action="store_true",
+                        help="install --lock (a tool's own lock under envs/) as it is: no labkit, no course settings")
+    parser.add_argument("--no-deps", action="store_true", help="with --tool-env: install the pins without resolving")
     args = parser.parse_args(argv)
     if not args.lock.is_file():
         parser.error(f"{args.lock}: no such lock file; run from the course's folder or pass --lock PATH")
+    if args.no_deps and not args.tool_env:
+        parser.error("--no-deps only applies to --tool-env; drop it, or add --tool-env --lock envs/NAME/requirements.lock")
+    if args.tool_env:
+        install_tool_env(read_lock(args.lock, needs_torch=False), no_deps=args.no_deps)
+        print(f"set-up done: {args.lock}", flush=True)
+        return 0
     pins = read_lock(args.lock)
     machine = detect_machine(pins["torch"])
     sources = choose_torch_sources(machine, pins["torch"])
