@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from labkit import evals, llm
-from labkit.evals import rubric, variants
+from labkit.evals import judge_validation, rubric, variants
 from labkit.rag import RagApp
 
 SAMPLE = 20
@@ -43,13 +43,17 @@ def _ci(ci: evals.Interval) -> dict[str, float]:
     return {"mean": round(ci.estimate, 4), "low": round(ci.low, 4), "high": round(ci.high, 4), "n": ci.n}
 
 
+def _rate(rate: judge_validation.Rate) -> dict[str, float]:
+    return {"mean": round(rate.estimate, 4), "low": round(rate.low, 4), "high": round(rate.high, 4), "n": rate.n}
+
+
 def _judge_validation() -> dict | None:
     rates = rubric.judge_rates()
     if rates is None:
         return None
     return {"criterion": rates.criterion, "model": rates.model, "backend": rates.backend,
             "source": "bench/results/judge.json (labelled test split)",
-            "tpr": _ci(rates.tpr), "tnr": _ci(rates.tnr), "youden": round(rates.youden, 4)}
+            "tpr": _rate(rates.accuracy.tpr), "tnr": _rate(rates.accuracy.tnr), "youden": round(rates.youden, 4)}
 
 
 def run() -> dict:

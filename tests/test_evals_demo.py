@@ -6,10 +6,10 @@ import pytest
 
 from labkit.evals import rubric
 from labkit.evals.demo import JudgeDemo, RubricDemo
+from labkit.evals.judge_validation import JudgeAccuracy, Rate
 from labkit.evals.runs import Run, RunRow
-from labkit.evals.stats import Interval
 
-RATES = rubric.JudgeRates("correct", Interval(0.05, 0.01, 0.22, 22), Interval(0.97, 0.92, 0.99, 131), "tiny", "embedded")
+RATES = rubric.JudgeRates("correct", JudgeAccuracy(Rate(1, 22, 0.01, 0.22), Rate(127, 131, 0.92, 0.99)), "tiny", "embedded")
 
 
 def _run(name: str, f1: float, cite: float, tokens: int, n: int = 16) -> Run:

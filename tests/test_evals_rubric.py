@@ -161,9 +161,10 @@ def test_the_judge_column_is_the_validated_binary_judge(monkeypatch: pytest.Monk
 def test_judge_rates_come_from_the_judge_bench(tmp_path: Path) -> None:
     rates = rubric.judge_rates()
     assert rates is not None and rates.criterion == "correct"
-    assert rates.tpr.low <= rates.tpr.estimate <= rates.tpr.high and rates.tnr.n > 0
-    assert f"TPR {rates.tpr.estimate:.2f}" in str(rates) and rates.model in str(rates)
-    assert rates.youden == pytest.approx(rates.tpr.estimate + rates.tnr.estimate - 1)
+    tpr, tnr = rates.accuracy.tpr, rates.accuracy.tnr
+    assert tpr.low <= tpr.estimate <= tpr.high and tnr.n > 0
+    assert f"TPR {tpr}" in str(rates) and rates.model in str(rates)
+    assert rates.youden == pytest.approx(tpr.estimate + tnr.estimate - 1)
     assert rubric.judge_rates(tmp_path / "absent.json") is None
     (tmp_path / "old.json").write_text('{"criteria": {}}')
     assert rubric.judge_rates(tmp_path / "old.json") is None

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from labkit.evals.judge_validation import JudgeAccuracy, Rate
 from labkit.evals.runs import Run, RunRow
 from labkit.evals.stats import Interval, bootstrap_ci, paired_test
 
@@ -262,30 +263,26 @@ def flip_weights(runs: Sequence[Run], start: Mapping[str, float], end: Mapping[s
 
 @dataclass(frozen=True)
 class JudgeRates:
-    """How far the rubric's judge criterion can be trusted: its error rates on the labelled test split.
+    """How far the rubric's judge criterion can be trusted: its accuracy on the labelled test split.
 
     Attributes:
         criterion: the judge criterion behind the rubric's ``judge`` column.
-        tpr: share of answers labelled pass that the judge passes (Wilson interval).
-        tnr: share of answers labelled fail that the judge fails (Wilson interval).
+        accuracy: its TPR and TNR, each with a Wilson interval.
         model / backend: the judge those rates were measured on.
     """
 
     criterion: str
-    tpr: Interval
-    tnr: Interval
+    accuracy: JudgeAccuracy
     model: str
     backend: str
 
     @property
     def youden(self) -> float:
-        """TPR + TNR - 1: 0 for a judge no better than a coin, 1 for a perfect one."""
-        return self.tpr.estimate + self.tnr.estimate - 1
+        """TPR + TNR - 1 (see :attr:`JudgeAccuracy.youden`)."""
+        return self.accuracy.youden
 
     def __str__(self) -> str:
-        return (f"TPR {self.tpr.estimate:.2f} [{self.tpr.low:.2f}, {self.tpr.high:.2f}] (n={self.tpr.n}), "
-                f"TNR {self.tnr.estimate:.2f} [{self.tnr.low:.2f}, {self.tnr.high:.2f}] (n={self.tnr.n}) "
-                f"for {self.model} on '{self.criterion}'")
+        return f"{self.accuracy} for {self.model} on '{self.criterion}'"
 
 
 def judge_rates(results: str | Path | None = None) -> JudgeRates | None:
@@ -302,8 +299,8 @@ def judge_rates(results: str | Path | None = None) -> JudgeRates | None:
     try:
         data = json.loads(path.read_text())
         rates = data["criteria"][JUDGE_CRITERION]
-        tpr, tnr = (Interval(float(r["estimate"]), float(r["low"]), float(r["high"]), int(r["n"]))
+        tpr, tnr = (Rate(int(r["k"]), int(r["n"]), float(r["low"]), float(r["high"]))
                     for r in (rates["tpr_test"], rates["tnr_test"]))
-        return JudgeRates(JUDGE_CRITERION, tpr, tnr, str(data["judge_model"]), str(data["backend"]))
+        return JudgeRates(JUDGE_CRITERION, JudgeAccuracy(tpr, tnr), str(data["judge_model"]), str(data["backend"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
