@@ -15,13 +15,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from labkit import child
 from labkit.errors import LabkitError
 
 SCHEMES = ("redis://", "rediss://", "unix://")
@@ -103,27 +103,16 @@ def local_redis_server(*, startup_timeout_s: float = 10.0) -> Iterator[str]:
                                 stderr=subprocess.STDOUT)
         url = f"redis://127.0.0.1:{port}/0"
         try:
-            _wait_until_up(url, proc, log, startup_timeout_s)
+            child.wait_until_up(proc, lambda: _pings(url), name="redis-server", log=log, timeout_s=startup_timeout_s,
+                                error=RedisUnavailable)
             yield url
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            child.stop(proc)
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if proc.poll() is not None:
-            tail = log.read_text(errors="replace")[-500:] if log.exists() else ""
-            raise RedisUnavailable(f"redis-server exited with code {proc.returncode} on start: {tail.strip()}")
-        try:
-            connect(url).close()
-            return
-        except RedisUnavailable:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+def _pings(url: str) -> bool:
+    try:
+        connect(url).close()
+        return True
+    except RedisUnavailable:
+        return False

@@ -22,7 +22,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from labkit import config
+from labkit import child, config
 from labkit.llm import registry
 from labkit.llm.errors import ModelFileMissing, PortInUse, ServerStartError
 
@@ -235,14 +235,7 @@ class EmbeddedServer:
         """Stop the child process (SIGTERM, then SIGKILL after 5 s). Safe to call twice."""
         proc, self.process = self.process, None
         self.port = None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        child.stop(proc, grace_s=5)
 
     def describe(self) -> dict[str, object]:
         """Settings and state, for ``labkit doctor``."""

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labkit import config
+from labkit import child, config
 from labkit.errors import LabkitError
 
 ENV_DIR = Path(__file__).resolve().parents[2] / ".venv-phoenix"  # made by `make phoenix-env`
@@ -115,21 +115,9 @@ def _get_json(url: str, body: dict[str, Any] | None = None, timeout_s: float = 1
         return json.loads(response.read())
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if proc.poll() is not None:
-            tail = log.read_text(errors="replace")[-800:] if log.exists() else ""
-            raise PhoenixUnavailable(f"Phoenix exited with code {proc.returncode} on start; its log ends: {tail}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            raise PhoenixUnavailable(f"Phoenix did not answer {url}/healthz within {timeout_s:.0f} s; see {log}")
-        time.sleep(0.5)
+def _healthy(url: str) -> bool:
+    with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
+        return bool(response.status == 200)
 
 
 @contextmanager
@@ -165,15 +153,11 @@ def local_phoenix(*, port: int | None = None, working_dir: str | Path | None = N
             proc = subprocess.Popen([str(python), "-m", "phoenix.server.main", "serve"], env=env, stdout=out,
                                     stderr=subprocess.STDOUT, cwd=workdir)
         try:
-            _wait_until_up(url, proc, log, startup_timeout_s)
+            child.wait_until_up(proc, lambda: _healthy(url), name="Phoenix", log=log, timeout_s=startup_timeout_s,
+                                error=PhoenixUnavailable)
             yield PhoenixServer(url=url, otlp_endpoint=f"{url}/v1/traces", working_dir=workdir, log=log)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            child.stop(proc, grace_s=20)
 
 
 def _as_span(row: dict[str, Any]) -> PhoenixSpan:
