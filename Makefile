@@ -42,7 +42,7 @@ BACKEND_SPECIFIC = $(shell $(PY) tools/portable.py --backend-specific notebooks)
 # and the rest to the notebooks' lane, so that the two lanes take about as long
 DIRECT_SLOW := %/05_evaluation_and_benchmarks.ipynb %/03_deployment_architectures.ipynb
 
-.PHONY: help setup litellm-env evals-env promptfoo lab test test-code test-notebooks test-portable \
+.PHONY: help setup litellm-env evals-env promptfoo promptfoo-config lab test test-code test-notebooks test-portable \
         test-notebooks-direct test-direct-slow test-direct-rest lint run site test-colab-like bench doctor lock \
         check-lock clean phoenix-env phoenix-lock drift-tools
 
@@ -69,8 +69,15 @@ evals-env: .venv-evals/.installed  ## inspect_ai and MLflow in their own pinned 
 
 setup: $(STAMP)  ## create .venv (if needed) and install the pinned stack + labkit (no-op when done)
 
-promptfoo:  ## install promptfoo (pinned by evals_interop/package-lock.json; ~1.4 GB) for the promptfoo replay
-	npm ci --prefix evals_interop --no-audit --no-fund
+# promptfoo without its optional provider SDKs and install scripts (~270 MB, ~40 s, where everything is ~1.4 GB
+# and ~4.5 min); only libsql's native build for this platform is added back (its result store needs it).
+NPM_LEAN := --omit=optional --ignore-scripts --no-audit --no-fund --prefix evals_interop
+promptfoo:  ## install promptfoo (pinned by evals_interop/package-lock.json) for the promptfoo replay and its test
+	npm ci $(NPM_LEAN)
+	npm install --no-save $(NPM_LEAN) "$$(node evals_interop/libsql_native.js)"
+
+promptfoo-config: setup  ## rewrite evals_interop/promptfooconfig.yaml from the golden sample (after a prompt change)
+	$(PY) -c "from labkit.evals import export; print('wrote', export.write_golden_promptfoo())"
 
 # LiteLLM clashes with the course's lock, so it gets its own pinned environment; notebooks 01 and 03 drive it
 # as a subprocess (labkit/routing/litellm_worker.py) and skip the comparison where it is missing.
