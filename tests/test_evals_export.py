@@ -138,7 +138,7 @@ def test_checked_in_promptfoo_config_is_what_export_writes(tmp_path: Path) -> No
         rows.append(RunRow(item_id=item["id"], question=item["question"], kind=item["kind"], tenant=tenant,
                            reference=item["answer"], output="an answer", model=checked["providers"][0]["id"][12:],
                            context_ids=list(dict.fromkeys(h.document_id for h in hits)), scores={"token_f1": 0.0}))
-    run = Run(id="r1", name="golden", created="", dataset="golden/6", config={**CONFIG, "mode": app.config.mode},
+    run = Run(id="r1", name="golden", created="", dataset=f"golden/{export.GOLDEN_PROMPTFOO_N}", config={**CONFIG, "mode": app.config.mode},
               wall_s=1.0, workers=1, generate=True, rows=rows)
     export.export(run, "promptfoo", tmp_path / "c.json", app=app)
     exported = json.loads((tmp_path / "c.json").read_text())
@@ -270,7 +270,8 @@ def test_promptfoo_runs_the_checked_in_config_and_agrees_with_labkits_scorer(emb
             for t in yaml.safe_load(export.GOLDEN_PROMPTFOO.read_text(encoding="utf-8"))["tests"]}
     t0 = time.perf_counter()
     tool = interop.run_promptfoo(export.GOLDEN_PROMPTFOO, base_url=llm.base_url(), max_concurrency=2)
-    print(f"promptfoo eval of {len(refs)} golden questions: {time.perf_counter() - t0:.1f} s")
+    print(f"promptfoo eval of {len(refs)} golden questions: {time.perf_counter() - t0:.1f} s, "
+          f"{sum(tool.passed.values())} passed")
     assert set(tool.passed) == set(refs), "promptfoo ran other tests than the checked-in config holds"
     for item, answer in tool.outputs.items():  # labkit's scorer on promptfoo's own answers
         ref, aliases = refs[item][0], refs[item][1:]

@@ -40,7 +40,7 @@ SUFFIX = {"jsonl": ".jsonl", "inspect": ".inspect.jsonl", "promptfoo": ".promptf
 INTEROP_DIR = Path(__file__).resolve().parents[2] / "evals_interop"  # the checked-in inspect task and promptfoo files
 SCORER_FILE = "promptfoo_token_f1.py"  # labkit's contains and token F1 as promptfoo Python assertions, in INTEROP_DIR
 GOLDEN_PROMPTFOO = INTEROP_DIR / "promptfooconfig.yaml"
-GOLDEN_PROMPTFOO_N = 6  # golden questions in the checked-in config (one of each kind: five answerable, one not)
+GOLDEN_PROMPTFOO_N = 9  # golden questions in the checked-in config: every kind, eight answerable, one not
 
 
 @dataclass
