@@ -148,8 +148,9 @@ $(DRIFT_TOOLS)/.installed: envs/drift_tools/requirements.lock
 
 drift-tools: $(DRIFT_TOOLS)/.installed  ## the Evidently + alibi-detect environment notebook 02 compares with (no-op when done)
 
-check-lock:  ## check requirements.lock installs from PyPI alone on Linux x86_64/aarch64, macOS arm64, Windows x86_64
+check-lock:  ## check requirements.lock installs from PyPI alone on Linux x86_64/aarch64, macOS arm64, Windows x86_64, and envs/*/requirements.lock on Linux x86_64
 	python3 tools/check_lock.py
+	python3 tools/check_lock.py --envs
 
 lock: setup  ## rewrite requirements.lock from the current environment (after changing a pin)
 	{ grep '^#' requirements.lock; $(PY) -m pip freeze --all --exclude-editable --exclude pip \
