@@ -72,9 +72,12 @@ setup: $(STAMP)  ## create .venv (if needed) and install the pinned stack + labk
 # promptfoo without its optional provider SDKs and install scripts (~270 MB, ~40 s, where everything is ~1.4 GB
 # and ~4.5 min); only libsql's native build for this platform is added back (its result store needs it).
 NPM_LEAN := --omit=optional --ignore-scripts --no-audit --no-fund --prefix evals_interop
-promptfoo:  ## install promptfoo (pinned by evals_interop/package-lock.json) for the promptfoo replay and its test
+evals_interop/node_modules/.installed: evals_interop/package-lock.json evals_interop/libsql_native.js
 	npm ci $(NPM_LEAN)
 	npm install --no-save $(NPM_LEAN) "$$(node evals_interop/libsql_native.js)"
+	@touch $@
+
+promptfoo: evals_interop/node_modules/.installed  ## promptfoo (pinned by evals_interop/package-lock.json) for 05 §9 and its test
 
 promptfoo-config: setup  ## rewrite evals_interop/promptfooconfig.yaml from the golden sample (after a prompt change)
 	$(PY) -c "from labkit.evals import export; print('wrote', export.write_golden_promptfoo())"
