@@ -39,7 +39,7 @@ NBVAL := -m pytest --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
 PORTABLE := $(PY) tools/portable.py -- $(PY) $(NBVAL) --junitxml=$(TEST_OUT)/notebooks-portable.xml notebooks
 BACKEND_SPECIFIC = $(shell $(PY) tools/portable.py --backend-specific notebooks)
 
-.PHONY: help setup litellm-env evals-env promptfoo lab test test-code test-notebooks test-portable \
+.PHONY: help setup litellm-env evals-env promptfoo promptfoo-config lab test test-code test-notebooks test-portable \
         test-notebooks-direct lint run site test-colab-like bench doctor lock \
         check-lock clean phoenix-env phoenix-lock drift-tools
 
@@ -73,8 +73,18 @@ evals-env: .venv-evals/.installed  ## inspect_ai and MLflow in their own pinned 
 
 setup: $(STAMP)  ## create .venv (if needed) and install the pinned stack + labkit (no-op when done)
 
-promptfoo:  ## install promptfoo (pinned by evals_interop/package-lock.json; ~1.4 GB) for the promptfoo replay
-	npm ci --prefix evals_interop --no-audit --no-fund
+# promptfoo without its optional provider SDKs and install scripts (~270 MB, ~40 s, where everything is ~1.4 GB
+# and ~4.5 min); only libsql's native build for this platform is added back (its result store needs it).
+NPM_LEAN := --omit=optional --ignore-scripts --no-audit --no-fund --prefix evals_interop
+evals_interop/node_modules/.installed: evals_interop/package-lock.json evals_interop/libsql_native.js
+	npm ci $(NPM_LEAN)
+	npm install --no-save $(NPM_LEAN) "$$(node evals_interop/libsql_native.js)"
+	@touch $@
+
+promptfoo: evals_interop/node_modules/.installed  ## promptfoo (pinned by evals_interop/package-lock.json) for 05 §9 and its test
+
+promptfoo-config: setup  ## rewrite evals_interop/promptfooconfig.yaml from the golden sample (after a prompt change)
+	$(PY) -c "from labkit.evals import export; print('wrote', export.write_golden_promptfoo())"
 
 # LiteLLM clashes with the course's lock, so it gets its own pinned environment; notebooks 01 and 03 drive it
 # as a subprocess (labkit/routing/litellm_worker.py) and skip the comparison where it is missing.
@@ -131,8 +141,9 @@ $(DRIFT_TOOLS)/.installed: envs/drift_tools/requirements.lock tools/setup_env.py
 
 drift-tools: $(DRIFT_TOOLS)/.installed  ## the Evidently + alibi-detect environment notebook 02 compares with (no-op when done)
 
-check-lock:  ## check requirements.lock installs from PyPI alone on Linux x86_64/aarch64, macOS arm64, Windows x86_64
+check-lock:  ## check requirements.lock installs from PyPI alone on Linux x86_64/aarch64, macOS arm64, Windows x86_64, and envs/*/requirements.lock on Linux x86_64
 	python3 tools/check_lock.py
+	python3 tools/check_lock.py --envs
 
 lock: setup  ## rewrite requirements.lock from the current environment (after changing a pin)
 	{ grep '^#' requirements.lock; $(PY) -m pip freeze --all --exclude-editable --exclude pip \

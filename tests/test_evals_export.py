@@ -87,7 +87,68 @@ def test_promptfoo_config_has_no_list_vars_and_the_run_settings(tmp_path: Path) 
     for test in config["tests"]:  # promptfoo turns a list-valued var into one test per element
         assert not any(isinstance(v, list) for v in test["vars"].values())
     assert json.loads(config["tests"][0]["vars"]["messages"])[0]["role"] == "system"
-    assert Path(config["defaultTest"]["assert"][0]["value"].removeprefix("file://")).exists()
+    scorers = [a["value"].removeprefix("file://").rsplit(":", 1) for a in config["defaultTest"]["assert"]]
+    assert [name for _, name in scorers] == ["contains_assert", "get_assert"]
+    assert all(Path(file).is_absolute() and Path(file).exists() for file, _ in scorers)
+
+
+def test_promptfoo_scorers_are_labkits_contains_and_token_f1() -> None:
+    import importlib.util
+
+    from labkit.evals import metrics
+
+    spec = importlib.util.spec_from_file_location("pf_scorer", export.INTEROP_DIR / export.SCORER_FILE)
+    assert spec is not None and spec.loader is not None
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    context = {"vars": {"references": json.dumps(["$1,200 a year", "$1,200"])}}
+    for output in ("It costs $1200.", "It costs 1,2000 dollars.", "I don't know."):
+        verdict = scorer.contains_assert(output, context)
+        assert verdict["pass"] == (metrics.contains(output, "$1,200 a year", ["$1,200"]) == 1.0), output
+        assert scorer.get_assert(output, context)["score"] == metrics.token_f1(output, "$1,200 a year", ["$1,200"])
+    assert scorer.contains_assert("It costs $1200.", context)["pass"]  # normalised: promptfoo's icontains would fail
+
+
+def test_promptfoo_is_kept_offline_against_a_loopback_endpoint(tmp_path: Path) -> None:
+    local = interop.promptfoo_env("http://127.0.0.1:8080/v1", tmp_path)
+    assert local["PROMPTFOO_DISABLE_TELEMETRY"] == local["PROMPTFOO_DISABLE_UPDATE"] == "1"
+    assert local["HTTPS_PROXY"] == interop.DEAD_PROXY and "127.0.0.1" in local["NO_PROXY"]
+    assert local["PROMPTFOO_CONFIG_DIR"] == str(tmp_path) and local["OPENAI_BASE_URL"] == "http://127.0.0.1:8080/v1"
+    remote = interop.promptfoo_env("https://api.example.com/v1", tmp_path)
+    assert remote.get("HTTPS_PROXY") != interop.DEAD_PROXY  # a remote endpoint must stay reachable
+
+
+@pytest.mark.slow
+def test_checked_in_promptfoo_config_is_what_export_writes(tmp_path: Path) -> None:
+    import yaml
+
+    from labkit.rag import RagApp
+
+    app = RagApp()
+    checked = yaml.safe_load(export.GOLDEN_PROMPTFOO.read_text(encoding="utf-8"))
+    assert checked == export.golden_promptfoo_config(app=app), (
+        f"{export.GOLDEN_PROMPTFOO} is out of date with the golden sample or the app's prompts: run `make promptfoo-config`")
+    # the same questions as a stored run of the default app, exported the way `labkit eval export` does it
+    from labkit.evals import variants
+
+    rows = []
+    for item in variants.golden_sample(export.GOLDEN_PROMPTFOO_N):
+        tenant = item.get("tenant") or None
+        hits, _ = app.prompt_for(item["question"], tenant)
+        rows.append(RunRow(item_id=item["id"], question=item["question"], kind=item["kind"], tenant=tenant,
+                           reference=item["answer"], output="an answer", model=checked["providers"][0]["id"][12:],
+                           context_ids=list(dict.fromkeys(h.document_id for h in hits)), scores={"token_f1": 0.0}))
+    run = Run(id="r1", name="golden", created="", dataset=f"golden/{export.GOLDEN_PROMPTFOO_N}", config={**CONFIG, "mode": app.config.mode},
+              wall_s=1.0, workers=1, generate=True, rows=rows)
+    export.export(run, "promptfoo", tmp_path / "c.json", app=app)
+    exported = json.loads((tmp_path / "c.json").read_text())
+    for key in ("prompts", "providers"):
+        assert exported[key] == checked[key], key
+    assert [a["value"].rsplit("/", 1)[-1] for a in exported["defaultTest"]["assert"]] == \
+        [a["value"].removeprefix("file://") for a in checked["defaultTest"]["assert"]]
+    replay_only = [{**t, "vars": {k: v for k, v in t["vars"].items() if not k.startswith("labkit_")}}
+                   for t in exported["tests"]]
+    assert replay_only == checked["tests"]
 
 
 def test_a_changed_prompt_or_a_retrieval_only_run_is_refused(tmp_path: Path) -> None:
@@ -184,8 +245,36 @@ def test_inspect_replays_the_golden_sample(golden_run: Run, tmp_path: Path) -> N
 def test_promptfoo_replays_the_golden_sample(golden_run: Run, tmp_path: Path) -> None:
     from labkit import llm
 
-    if not interop.PROMPTFOO_BIN.exists():
-        pytest.skip("promptfoo is not installed; `make promptfoo` installs it from evals_interop/package-lock.json")
+    _promptfoo_installed()
     export.export(golden_run, "promptfoo", tmp_path / "golden.promptfooconfig.json")
     tool = interop.run_promptfoo(tmp_path / "golden.promptfooconfig.json", base_url=llm.base_url(), max_concurrency=1)
-    _check_replay(golden_run, tool, ("token_f1", "icontains_any"))
+    _check_replay(golden_run, tool, ("token_f1", "contains"))
+
+
+def _promptfoo_installed() -> None:
+    if not interop.PROMPTFOO_BIN.exists():
+        pytest.skip("promptfoo is not installed (evals_interop/node_modules); `make promptfoo` installs it")
+
+
+@pytest.mark.server
+def test_promptfoo_runs_the_checked_in_config_and_agrees_with_labkits_scorer(embedded: Any) -> None:
+    import time
+
+    import yaml
+
+    from labkit import llm
+    from labkit.evals import metrics
+
+    _promptfoo_installed()
+    refs = {t["description"]: json.loads(t["vars"]["references"])
+            for t in yaml.safe_load(export.GOLDEN_PROMPTFOO.read_text(encoding="utf-8"))["tests"]}
+    t0 = time.perf_counter()
+    tool = interop.run_promptfoo(export.GOLDEN_PROMPTFOO, base_url=llm.base_url(), max_concurrency=2)
+    print(f"promptfoo eval of {len(refs)} golden questions: {time.perf_counter() - t0:.1f} s, "
+          f"{sum(tool.passed.values())} passed")
+    assert set(tool.passed) == set(refs), "promptfoo ran other tests than the checked-in config holds"
+    for item, answer in tool.outputs.items():  # labkit's scorer on promptfoo's own answers
+        ref, aliases = refs[item][0], refs[item][1:]
+        assert tool.passed[item] == (metrics.contains(answer, ref, aliases) == 1.0), (item, answer)
+        assert tool.scores["contains"][item] == metrics.contains(answer, ref, aliases), item
+        assert tool.scores["token_f1"][item] == pytest.approx(metrics.token_f1(answer, ref, aliases)), item

@@ -48,3 +48,20 @@ def test_torch_cuda_libraries_are_expected_extras_and_nothing_else(check_lock):
     assert check_lock.EXPECTED_EXTRAS.match("nvidia-cudnn-cu13")
     assert check_lock.EXPECTED_EXTRAS.match("triton")
     assert not check_lock.EXPECTED_EXTRAS.match("colorama")
+
+
+def test_every_tool_environment_lock_is_checked(check_lock, monkeypatch, capsys):
+    locks = check_lock.env_locks()
+    assert {p.parent.name for p in locks} >= {"evals", "litellm", "phoenix", "drift_tools"}
+    assert check_lock.ENV_PLATFORMS == ("linux-x86_64",)
+    seen = []
+
+    def fake_resolve(platform, pins, **_):
+        seen.append((platform, len(pins)))
+        return check_lock.PlatformResult(platform, "torch" not in pins, len(pins), [], "resolves")
+
+    monkeypatch.setattr(check_lock, "resolve", fake_resolve)
+    failed = check_lock.check_envs(locks)
+    assert len(seen) == len(locks) and all(p == "linux-x86_64" and n > 10 for p, n in seen)
+    out = capsys.readouterr().out
+    assert failed == out.count("FAIL") and f"{len(locks) - failed} passed" in out

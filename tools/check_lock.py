@@ -7,8 +7,14 @@ held to the lock) and fails when the pins conflict or pull in a package the lock
 own CUDA libraries excepted: set-up installs them with torch). pip evaluates environment markers for the
 machine it runs on, so for the other platforms only the pins' wheels are checked.
 
+The tools' own environments (envs/*/requirements.lock: LiteLLM, inspect_ai and MLflow, Phoenix, Evidently and
+alibi-detect) are checked with --envs on the platforms ENV_PLATFORMS names (Linux x86_64, where CI and the
+Makefile targets build them; the dependency walk runs there), all at once, one pip per lock.
+
     python tools/check_lock.py                     # all four platforms
     python tools/check_lock.py --platform macos-arm64
+    python tools/check_lock.py --envs              # every envs/*/requirements.lock (what `make check-lock` adds)
+    python tools/check_lock.py --lock envs/evals/requirements.lock --platform macos-arm64   # one env elsewhere
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +53,9 @@ PLATFORMS: dict[str, list[str]] = {
     "macos-arm64": _macos_arm64(),
     "windows-x86_64": ["win_amd64"],
 }
+ENVS_DIR = Path(__file__).resolve().parent.parent / "envs"
+# Where each tool environment is meant to be built: its Makefile target (POSIX venv paths) runs on Linux in CI.
+ENV_PLATFORMS = ("linux-x86_64",)
 # Packages a platform's wheels may bring that the lock does not pin, and why.
 EXPECTED_EXTRAS = re.compile(r"^(nvidia-.*|cuda-.*|triton)$")  # PyPI torch's CUDA libraries (Linux)
 
@@ -140,13 +150,39 @@ def _last_error(stderr: str) -> str:
     return " ".join(lines)[:500] or "pip failed without a message"
 
 
+def env_locks(folder: Path = ENVS_DIR) -> list[Path]:
+    """Every tool environment's lock file, envs/<name>/requirements.lock, in name order."""
+    return sorted(folder.glob("*/requirements.lock"))
+
+
+def check_envs(locks: list[Path], platforms: tuple[str, ...] = ENV_PLATFORMS) -> int:
+    """Dry-run each environment's lock on each platform, several pips at once; print one line each.
+
+    Returns:
+        How many (lock, platform) checks failed.
+    """
+    jobs = [(lock, platform) for lock in locks for platform in platforms]
+    with ThreadPoolExecutor(max_workers=4) as pool:  # each job is a pip subprocess waiting mostly on PyPI
+        results = list(pool.map(lambda job: resolve(job[1], read_lock(job[0], needs_torch=False)), jobs))
+    for (lock, _), result in zip(jobs, results, strict=True):
+        print(f"{'ok  ' if result.ok else 'FAIL'} {lock.parent.name:<12} {result.platform:<15} {result.packages:>4} "
+              f"wheels  {result.message}", flush=True)
+    failed = sum(not r.ok for r in results)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lock", type=Path, default=LOCK)
     parser.add_argument("--platform", choices=sorted(PLATFORMS), action="append",
                         help="check this platform only (repeatable; default: all)")
     parser.add_argument("--sizes", action="store_true", help="also report each platform's download size")
+    parser.add_argument("--envs", action="store_true",
+                        help="check every envs/*/requirements.lock instead (on ENV_PLATFORMS, or --platform)")
     args = parser.parse_args(argv)
+    if args.envs:
+        return 1 if check_envs(env_locks(), tuple(args.platform or ENV_PLATFORMS)) else 0
     if not args.lock.is_file():
         parser.error(f"{args.lock}: no such lock file")
     pins = read_lock(args.lock, needs_torch=args.lock.resolve() == LOCK.resolve())

@@ -7,7 +7,12 @@
   labkit's answer and scores in ``metadata``. ``evals_interop/inspect_golden.py`` runs it.
 * ``promptfoo``: a complete ``promptfooconfig`` (JSON, which promptfoo reads like YAML): the run's
   model and sampling settings as the provider, one test per answerable row with the same messages,
-  an ``icontains-any`` assertion on the references and labkit's token F1 as a Python assertion.
+  and labkit's own scorers as Python assertions (``evals_interop/promptfoo_token_f1.py``): ``contains``
+  decides pass/fail, ``token_f1`` is a score that never fails a test.
+
+``evals_interop/promptfooconfig.yaml`` is the checked-in config for the golden sample, written by
+:func:`write_golden_promptfoo` (``make promptfoo-config``) through the same :func:`promptfoo_config`, so
+it cannot drift from an export (tests/test_evals_export.py compares them).
 
 The messages are rebuilt with :meth:`labkit.rag.RagApp.prompt_for` from the run's stored config
 (retrieval is deterministic), and each row's rebuilt sources are checked against the documents the
@@ -33,6 +38,9 @@ from labkit.files import atomic_output
 FORMATS = ("jsonl", "inspect", "promptfoo")
 SUFFIX = {"jsonl": ".jsonl", "inspect": ".inspect.jsonl", "promptfoo": ".promptfooconfig.json"}
 INTEROP_DIR = Path(__file__).resolve().parents[2] / "evals_interop"  # the checked-in inspect task and promptfoo files
+SCORER_FILE = "promptfoo_token_f1.py"  # labkit's contains and token F1 as promptfoo Python assertions, in INTEROP_DIR
+GOLDEN_PROMPTFOO = INTEROP_DIR / "promptfooconfig.yaml"
+GOLDEN_PROMPTFOO_N = 9  # golden questions in the checked-in config: every kind, eight answerable, one not
 
 
 @dataclass
@@ -153,25 +161,100 @@ def inspect_samples(run: Run, messages: Mapping[str, list[dict[str, str]]]) -> l
             for r in run.rows if r.item_id in messages]
 
 
-def promptfoo_config(run: Run, messages: Mapping[str, list[dict[str, str]]]) -> dict[str, Any]:
-    """A promptfoo config replaying the run: provider, prompt, token-F1 assertion and one test per row."""
+def promptfoo_asserts(scorer: str) -> list[dict[str, str]]:
+    """labkit's scorers as promptfoo Python assertions: ``contains`` passes or fails a test, ``token_f1`` scores it."""
+    return [{"type": "python", "value": f"file://{scorer}:contains_assert", "metric": "contains"},
+            {"type": "python", "value": f"file://{scorer}:get_assert", "metric": "token_f1"}]
+
+
+def promptfoo_config(run: Run, messages: Mapping[str, list[dict[str, str]]], *, scorer: str | None = None,
+                     with_answers: bool = True, description: str | None = None) -> dict[str, Any]:
+    """A promptfoo config replaying the run: provider, prompt, labkit's scorers and one test per row.
+
+    Args:
+        run: the run whose rows and settings are replayed.
+        messages: item id -> the chat messages (from :func:`prompts`).
+        scorer: the scorer file as the config names it (default: its absolute path, so the config works
+            from any folder; the checked-in config names it relative to itself).
+        with_answers: keep the run's answer and scores in each test's vars (labkit_output, labkit_scores).
+        description: the config's description (default: names the run).
+
+    Returns:
+        The config as a dict (promptfoo reads it as JSON or YAML).
+    """
     refs = references(run)
     model = next((r.model for r in run.rows if r.model), None) or "labkit-chat"
     # vars hold JSON text, not lists: promptfoo expands a list-valued var into one test per element
-    tests = [{"description": r.item_id,
-              "vars": _labkit_fields(r) | {"messages": json.dumps(messages[r.item_id], ensure_ascii=False),
-                                           "references": json.dumps(refs[r.item_id], ensure_ascii=False)},
-              "assert": [{"type": "icontains-any", "value": refs[r.item_id], "metric": "icontains_any"}]}
-             for r in run.rows if r.item_id in messages]
+    tests = []
+    for r in run.rows:
+        if r.item_id not in messages:
+            continue
+        kept = _labkit_fields(r) if with_answers else {"item_id": r.item_id, "kind": r.kind}
+        tests.append({"description": r.item_id,
+                      "vars": kept | {"messages": json.dumps(messages[r.item_id], ensure_ascii=False),
+                                      "references": json.dumps(refs[r.item_id], ensure_ascii=False)}})
     return {
-        "description": f"labkit run {run.name} ({run.id}) replayed by promptfoo",
+        "description": description or f"labkit run {run.name} ({run.id}) replayed by promptfoo",
         "prompts": ["{{ messages }}"],
         "providers": [{"id": f"openai:chat:{model}", "config": {
             "temperature": run.config.get("temperature", 0.0), "max_tokens": run.config.get("max_tokens", 64)}}],
-        "defaultTest": {"assert": [{"type": "python", "value": f"file://{INTEROP_DIR / 'promptfoo_token_f1.py'}",
-                                    "metric": "token_f1"}]},
+        "defaultTest": {"assert": promptfoo_asserts(scorer or str(INTEROP_DIR / SCORER_FILE))},
         "tests": tests,
     }
+
+
+def golden_promptfoo_config(n: int = GOLDEN_PROMPTFOO_N, *, app: Any = None) -> dict[str, Any]:
+    """The checked-in promptfoo config: the golden sample's first ``n`` questions as the default app asks them.
+
+    It is what :func:`export` writes for a run of those questions by that app on the embedded backend's
+    chat model, less the run's answers and scores, with the scorer named relative to ``evals_interop/``.
+
+    Args:
+        n: questions from :func:`labkit.evals.variants.golden_sample` (unanswerable ones are left out).
+        app: the app whose prompts are replayed (default: ``RagApp()``).
+    """
+    from labkit.evals import variants
+    from labkit.evals.runs import _item_fields
+    from labkit.llm import registry
+    from labkit.rag import RagApp
+
+    app = app or RagApp()
+    model = registry.get(registry.role_model("embedded", "chat") or "").api_name
+    rows = []
+    for i, item in enumerate(variants.golden_sample(n)):
+        item_id, question, kind, tenant = _item_fields(item, i)
+        rows.append(RunRow(item_id=item_id, question=question, kind=kind, tenant=tenant,
+                           reference=item.get("answer"), model=model))
+    run = Run(id="golden", name=f"golden-{n}", created="", dataset=f"golden/{n}",
+              config=dataclasses.asdict(app.config), wall_s=0.0, workers=1, generate=True, rows=rows)
+    refs = references(run)
+    messages = {}
+    for r in rows:
+        sent = None if _skip_reason(r, refs[r.item_id]) else app.prompt_for(r.question, r.tenant)[1]
+        if sent is not None:
+            messages[r.item_id] = sent
+    return promptfoo_config(run, messages, scorer=SCORER_FILE, with_answers=False,
+                            description=f"labkit's golden sample ({n} questions, dev split) against the local endpoint")
+
+
+GOLDEN_HEADER = """\
+# promptfoo config: labkit's golden sample against a local OpenAI-compatible endpoint, scored by labkit's own
+# contains (pass/fail) and token F1 (evals_interop/promptfoo_token_f1.py). GENERATED by `make promptfoo-config`
+# (labkit.evals.export.write_golden_promptfoo): do not edit; tests/test_evals_export.py fails when it drifts.
+# Run it with labkit.evals.interop.run_promptfoo (it keeps promptfoo offline), or from evals_interop/ by hand:
+#   OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 OPENAI_API_KEY=local PROMPTFOO_DISABLE_TELEMETRY=1 \\
+#   PROMPTFOO_DISABLE_UPDATE=1 PROMPTFOO_PYTHON=python3 node_modules/.bin/promptfoo eval --no-cache
+# (the telemetry switch still lets one "telemetry disabled" event out: run_promptfoo also sets a dead proxy)
+"""
+
+
+def write_golden_promptfoo(path: str | Path = GOLDEN_PROMPTFOO) -> Path:
+    """Write :func:`golden_promptfoo_config` as YAML (the checked-in ``evals_interop/promptfooconfig.yaml``)."""
+    import yaml
+
+    text = GOLDEN_HEADER + yaml.safe_dump(golden_promptfoo_config(), sort_keys=False, allow_unicode=True, width=1000)
+    _write(Path(path), text)
+    return Path(path)
 
 
 def export(run: Run, fmt: str, path: str | Path, *, app: Any = None) -> Exported:

@@ -19,9 +19,10 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from labkit.evals.export import INTEROP_DIR
 from labkit.evals.runs import Run
@@ -31,6 +32,10 @@ TOOLS_PYTHON = INTEROP_DIR.parent / ".venv-evals" / "bin" / "python"
 PROMPTFOO_BIN = INTEROP_DIR / "node_modules" / ".bin" / "promptfoo"
 OFFLINE_ENV = {"PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1", "MLFLOW_DISABLE_TELEMETRY": "true",
                "DO_NOT_TRACK": "1"}
+# promptfoo 0.121 still posts one "telemetry disabled" event with telemetry off; against a loopback endpoint its
+# proxy is pointed at a closed local port, so that request fails at once and nothing leaves the machine.
+DEAD_PROXY = "http://127.0.0.1:9"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass
@@ -39,11 +44,13 @@ class ToolScores:
 
     Attributes:
         tool: "inspect" or "promptfoo"; scores: metric -> item id -> value; outputs: item id -> answer text.
+        passed: item id -> whether the tool passed the test (promptfoo's verdict; empty for inspect).
     """
 
     tool: str
     scores: dict[str, dict[str, float]]
     outputs: dict[str, str]
+    passed: dict[str, bool] = field(default_factory=dict)
 
     def mean(self, metric: str) -> float:
         """The tool's mean of one metric over its items."""
@@ -156,6 +163,7 @@ def read_promptfoo_results(path: str | Path) -> ToolScores:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     scores: dict[str, dict[str, float]] = {}
     outputs = {}
+    passed = {}
     for r in data["results"]["results"]:
         item = str(r["testCase"]["description"])
         if r.get("failureReason") == 2:  # 1 is a failed assertion (a score), 2 a request that never completed
@@ -163,7 +171,20 @@ def read_promptfoo_results(path: str | Path) -> ToolScores:
         for name, v in r["namedScores"].items():
             scores.setdefault(name, {})[item] = float(v)
         outputs[item] = str(r["response"]["output"])
-    return ToolScores("promptfoo", scores, outputs)
+        passed[item] = bool(r["success"])
+    return ToolScores("promptfoo", scores, outputs, passed)
+
+
+def promptfoo_env(base_url: str, config_dir: str | Path) -> dict[str, str]:
+    """The environment promptfoo runs in: the endpoint, telemetry and update checks off, its state in config_dir.
+
+    Against a loopback endpoint every other request goes to a dead proxy (see ``DEAD_PROXY``).
+    """
+    env = {**_env(base_url), "PROMPTFOO_CONFIG_DIR": str(config_dir), "PROMPTFOO_PYTHON": "python3"}
+    if urlsplit(base_url).hostname in LOOPBACK:
+        env.update(HTTPS_PROXY=DEAD_PROXY, HTTP_PROXY=DEAD_PROXY, NO_PROXY=",".join(LOOPBACK))
+        env.update(https_proxy=DEAD_PROXY, http_proxy=DEAD_PROXY, no_proxy=",".join(LOOPBACK))
+    return env
 
 
 def run_promptfoo(config: str | Path, *, base_url: str, max_concurrency: int = 4, binary: str | Path | None = None,
@@ -171,7 +192,7 @@ def run_promptfoo(config: str | Path, *, base_url: str, max_concurrency: int = 4
     """Run ``promptfoo eval`` on an exported config against an endpoint, offline (telemetry and updates off).
 
     Args:
-        config: the file ``export(run, "promptfoo", ...)`` wrote.
+        config: the file ``export(run, "promptfoo", ...)`` wrote, or the checked-in ``export.GOLDEN_PROMPTFOO``.
         base_url: the endpoint.
         max_concurrency: requests in flight.
         binary: the promptfoo executable (default: ``evals_interop/node_modules/.bin/promptfoo``).
@@ -183,7 +204,7 @@ def run_promptfoo(config: str | Path, *, base_url: str, max_concurrency: int = 4
                                 f"(npm ci from evals_interop/package-lock.json)")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "results.json"
-        env = {**_env(base_url), "PROMPTFOO_CONFIG_DIR": tmp, "PROMPTFOO_PYTHON": "python3"}
+        env = promptfoo_env(base_url, tmp)
         cmd = [str(exe), "eval", "-c", str(Path(config).resolve()), "-o", str(out), "--no-cache",
                "-j", str(max_concurrency), "--no-progress-bar", "--no-table"]
         try:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 from IPython.display import Markdown, display
 
 from labkit import agent, data, embed, evals, llm, tracing, traffic
@@ -615,10 +616,15 @@ assert not any(r.scores.get("invented_number") == 1.0 for r in ea_fix.rows), "th
 # *exact* prompt the app sent — rebuilt from the run's config and checked against the sources the run
 # recorded — so the tool replays the run on the same endpoint instead of evaluating something else.
 # inspect_ai and MLflow live in their own environment (`.venv-evals`, its own lock: their dependencies
-# clash with the course's), promptfoo in `evals_interop/node_modules` (`make promptfoo`); labkit drives
-# them as subprocesses, offline. Here the **default** variant's run from §5 is replayed by inspect_ai,
-# which scores it with its own `includes` scorer and with labkit's token F1
-# (`evals_interop/inspect_golden.py`).
+# clash with the course's), promptfoo in `evals_interop/node_modules` (`make promptfoo`: ~270 MB, under a
+# minute, without its optional provider SDKs); labkit drives them as subprocesses, offline. Here the
+# **default** variant's run from §5 is replayed by inspect_ai, which scores it with its own `includes`
+# scorer and with labkit's token F1 (`evals_interop/inspect_golden.py`). promptfoo runs the checked-in
+# `evals_interop/promptfooconfig.yaml`: the first golden questions as this app asks them, scored by
+# labkit's own `contains` (pass/fail) and token F1. It is written by the same code as the export
+# (`make promptfoo-config`), and a test fails when the two drift. One catch worth knowing at work:
+# with `PROMPTFOO_DISABLE_TELEMETRY=1` promptfoo 0.121 still posts one "telemetry disabled" event, so
+# labkit also points its proxy at a closed local port when the endpoint is on this machine.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -637,12 +643,13 @@ replays = [interop.run_inspect(written["inspect"].path, base_url=llm.base_url(),
                                max_tokens=default_run.config["max_tokens"])] if tools_ready else []
 if not tools_ready:
     print("skipped: inspect_ai and MLflow are not installed here (`make evals-env` makes .venv-evals)")
-if interop.PROMPTFOO_BIN.exists():  # an opt-in install (~1.4 GB of node modules): `make promptfoo`
-    replays.append(interop.run_promptfoo(written["promptfoo"].path, base_url=llm.base_url()))
+promptfoo_ready = interop.PROMPTFOO_BIN.exists()  # `make promptfoo`; Colab has no such step
+if promptfoo_ready:  # the checked-in config (the exported one above, written["promptfoo"], runs the same way)
+    replays.append(interop.run_promptfoo(export.GOLDEN_PROMPTFOO, base_url=llm.base_url()))
 else:
-    print("promptfoo is not installed (`make promptfoo`); its config is written above:", written["promptfoo"].path)
+    print("skipped: promptfoo is not installed here (`make promptfoo`); it would run", export.GOLDEN_PROMPTFOO.name)
 sides = [interop.side_by_side(default_run, t, "token_f1") for t in replays]
-contains_like = {"inspect": "includes", "promptfoo": "icontains_any"}  # each tool's own substring scorer
+contains_like = {"inspect": "includes", "promptfoo": "contains"}  # inspect's own substring scorer; labkit's in promptfoo
 sides += [interop.side_by_side(default_run, t, "contains", tool_metric=contains_like[t.tool]) for t in replays]
 for side in sides:
     print(side.line(), "-> inside labkit's interval" if side.inside else "-> OUTSIDE labkit's interval")
@@ -662,6 +669,20 @@ if tools_ready:  # inspect_ai's replay beside labkit's run
                      f"was the same. Its mean token F1 **{sides[0].tool_mean:.3f}** is "
                      f"{'inside' if sides[0].inside else 'outside'} labkit's interval "
                      f"[{sides[0].labkit.low:.3f}, {sides[0].labkit.high:.3f}]."))
+
+# %%
+if promptfoo_ready:  # promptfoo's run of the checked-in config beside labkit's run on the same questions
+    pf_scores, pf_side = replays[-1], sides[len(replays) - 1]
+    checked_in = yaml.safe_load(export.GOLDEN_PROMPTFOO.read_text(encoding="utf-8"))
+    pf_refs = {t["description"]: json.loads(t["vars"]["references"]) for t in checked_in["tests"]}
+    labkit_verdict = {k: metrics.contains(pf_scores.outputs[k], v[0], v[1:]) == 1.0 for k, v in pf_refs.items()}
+    assert pf_scores.passed == labkit_verdict, "promptfoo's pass/fail is labkit's contains on promptfoo's own answers"
+    display(Markdown(f"promptfoo ran the checked-in config's **{len(pf_refs)}** golden questions and passed "
+                     f"**{sum(pf_scores.passed.values())}**, each verdict labkit's `contains` on its own answer. "
+                     f"Its mean token F1 **{pf_side.tool_mean:.3f}** is "
+                     f"{'inside' if pf_side.inside else 'outside'} labkit's interval "
+                     f"[{pf_side.labkit.low:.3f}, {pf_side.labkit.high:.3f}] on those questions "
+                     f"({pf_side.same_output} of {pf_side.labkit.n} answers identical to the run's)."))
 
 # %% [markdown]
 # Why are some answers different at temperature 0? Greedy decoding is deterministic for one request
