@@ -19,6 +19,7 @@ Loading takes ~30 s, so the benchmark measures it and notebooks read the benchma
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import statistics
 import time
@@ -93,9 +94,12 @@ class SpecDecResult:
 def load(model_id: str = "smollm2-135m-instruct", threads: int | None = None) -> tuple[Any, Any]:
     """The registry's local GGUF model in transformers: (tokenizer, model), float32 on CPU.
 
+    De-quantizing the GGUF file takes seconds, so each model is loaded once per process and the same
+    (read-only, ``eval()``-mode) pair is returned to every caller (:mod:`labkit.grounding.lm_support` too).
+
     Args:
         model_id: a local registry model.
-        threads: torch CPU threads (None leaves torch's default).
+        threads: torch CPU threads (None leaves torch's default); applied on every call.
 
     Raises:
         ModuleNotFoundError: ``gguf`` (or ``accelerate``) is not installed; the message says how to fix it.
@@ -105,11 +109,17 @@ def load(model_id: str = "smollm2-135m-instruct", threads: int | None = None) ->
             raise ModuleNotFoundError(f"transformers needs the {pkg!r} package to load a GGUF file; "
                                       f"run `make setup` (it is in requirements.lock)")
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
 
     if threads:
         torch.set_num_threads(threads)
+    return _load_once(model_id)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_once(model_id: str) -> tuple[Any, Any]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     path = registry.local_model_path(model_id)
     tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
     model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32)

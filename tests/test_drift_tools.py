@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from labkit import data, drift, lineage, traffic
+from labkit import drift, lineage, traffic
 from labkit.drift import tools_side
 from labkit.drift.windows import Trace
+from labkit.rag import RagApp
 
 
 def trace_alerting_at(hours: list[float]) -> Trace:
@@ -49,17 +47,22 @@ def test_run_tools_names_the_make_target_when_the_environment_is_missing(monkeyp
 @pytest.mark.slow
 @pytest.mark.skipif(not tools_side.ENV_PYTHON.exists(), reason="envs/drift_tools not built: `make drift-tools`")
 def test_tools_flag_the_days_labkit_alerts_on_within_one_day() -> None:
-    store = lineage.LineageStore(Path(tempfile.mkdtemp(prefix="test-drift-tools-")) / "kb.sqlite",
-                                 embedder=lineage.minilm())
-    store.ingest(data.records("kb"))
-    _, kb_vectors = store.vectors()
+    # The KB's chunk vectors come from the RAG app's index (all-MiniLM-L6-v2, the same chunking as a
+    # LineageStore), built once per cache and shared by the suite instead of re-embedded here. The two
+    # weeks repeat their questions (about 1,150 distinct texts in 8,676 requests): the in-memory
+    # EmbeddingCache embeds each once. Only the detectors the tools are compared with run (PAIRS).
+    _, kb_vectors = RagApp().index.vectors()
+    embed = drift.EmbeddingCache(lineage.minilm())
     weeks = {"no drift": [], "launch": [traffic.Launch(day=3.5)]}
-    feats = {name: drift.featurize(traffic.simulate(days=7, seed=0, events=ev), store.embedder, kb_vectors)
+    feats = {name: drift.featurize(traffic.simulate(days=7, seed=0, events=ev), embed, kb_vectors)
              for name, ev in weeks.items()}
+    paired = {n for names in tools_side.PAIRS.values() for n in names}
+    specs = [s for s in drift.default_specs() if s.name in paired]
+    assert len(specs) == len(paired), "a detector named in tools_side.PAIRS is not among drift.default_specs()"
+    traces = {name: drift.run_all(f, specs) for name, f in feats.items()}
     tools = tools_side.run_tools(feats)
-    for name, f in feats.items():
-        rows = tools_side.agreement(tools[name], drift.run_all(f))
+    for name in feats:
+        rows = tools_side.agreement(tools[name], traces[name])
         assert all(r["agree"] for r in rows), (name, rows)
-    launch = {r["tool"]: r for r in tools_side.agreement(tools["launch"], drift.run_all(feats["launch"]))}
+    launch = {r["tool"]: r for r in tools_side.agreement(tools["launch"], traces["launch"])}
     assert len(launch["alibi-detect MMD"]["tool_days"]) >= 3, "alibi-detect sees the launch on most later days"
-    store.close()

@@ -239,6 +239,14 @@ class Index:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def vectors(self) -> tuple[list[str], np.ndarray]:
+        """Chunk ids and their embeddings (n, d), in storage order, as :meth:`labkit.lineage.LineageStore.vectors`.
+
+        Returns:
+            The ids and a copy of the vectors (changing it leaves the index as it is).
+        """
+        return [r[0] for r in self._rows], self._vectors.copy()
+
     def document(self, document_id: str) -> dict[str, Any]:
         """The stored document with this id (KB ``id``)."""
         with self._lock:
