@@ -253,6 +253,8 @@ def test_promptfoo_replays_the_golden_sample(golden_run: Run, tmp_path: Path) ->
 
 def _promptfoo_installed() -> None:
     if not interop.PROMPTFOO_BIN.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run promptfoo, but evals_interop/node_modules is missing: .ci/run runs `make promptfoo`")
         pytest.skip("promptfoo is not installed (evals_interop/node_modules); `make promptfoo` installs it")
 
 
