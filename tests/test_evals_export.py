@@ -187,8 +187,8 @@ def test_mlflow_payload_keys_and_intervals() -> None:
 def _tools_env() -> None:
     if not interop.TOOLS_PYTHON.exists():
         if os.environ.get("CI"):
-            pytest.fail(f"{interop.TOOLS_PYTHON} is missing; `make setup` builds it from envs/evals/requirements.lock")
-        pytest.skip("the eval tools' environment (.venv-evals) is not built; run `make setup`")
+            pytest.fail(f"{interop.TOOLS_PYTHON} is missing; `make evals-env` builds it from envs/evals/requirements.lock")
+        pytest.skip("the eval tools' environment (.venv-evals) is not built; run `make evals-env`")
 
 
 @pytest.mark.slow
