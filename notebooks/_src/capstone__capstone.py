@@ -135,7 +135,7 @@ assert gate.passed, f"the layers made ordinary answers worse on the golden set:\
 # %%
 # NBVAL_IGNORE_OUTPUT
 SEED = 4 if config.solutions_enabled() else None
-run = week.run_week(service, seed=SEED, days=3, scale=0.3, out="runs/capstone-mine", agent=AGENT)
+run = week.run_week(service, seed=SEED, days=3, scale=0.4, out="runs/capstone-mine", agent=AGENT)
 print(f"{run.requests} requests in {run.wall_s:.0f} s; statuses {run.statuses}; run dir {run.dir}")
 
 # %% [markdown]

@@ -40,7 +40,7 @@ service = with_tracing(service)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-run = week.run_week(service, seed=4, days=3, scale=0.3, out="runs/capstone-solution")
+run = week.run_week(service, seed=4, days=3, scale=0.4, out="runs/capstone-solution")
 print(f"{run.requests} requests in {run.wall_s:.0f} s; statuses {run.statuses}")
 store = tracing.SpanStore(run.traces_path)
 T0 = check.load_week(run.dir).t0_ns
