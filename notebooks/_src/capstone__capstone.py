@@ -10,7 +10,7 @@
 # set; a simulated week served by *your* service, checked from its traces; your findings, judged on
 # their trace evidence; a fix, re-run over the affected days and checked again.
 #
-# **Time to run:** about 3–6 minutes on 2 CPU cores (a 3-day week at a third of the default traffic;
+# **Time to run:** about 3–6 minutes on 2 CPU cores (a 3-day week at 40 % of the default traffic;
 # make it longer once it works). **Needs:** nothing — no API key, no network.
 #
 # **What is simulated** (and recorded in the run's `run.json`): the users and their questions
