@@ -1,7 +1,7 @@
 """labkit.capstone: one seeded week at the default scale, found and fixed by the reference solution.
 
 The reference service (every layer around the bare RAG app) runs a seeded week (7 virtual days, scale
-1.0, about 200 requests; traffic, faults and planted bugs are a SIMULATION, the model calls through
+1.0, about 185 requests; traffic, faults and planted bugs are a SIMULATION, the model calls through
 the real HTTP fault proxy are real). The reference finder (``tests/capstone_finder.py``, SQL over the
 traces only) names its findings; the checker unseals the plan to count how many planted bugs they
 cover. Then the days from the first finding on (two at most) are replayed with the environment fixes

@@ -39,6 +39,20 @@ def test_traffic_is_reproducible_and_mixes_attacks_personal_data_and_tenants() -
     assert all(0 <= r.ts < cfg.days * world.DAY_S for r in week)
 
 
+def test_default_week_keeps_its_mix_and_its_request_budget() -> None:
+    """The default week (scale 1.0) keeps the launch, attacks, personal data and tenant probes every day,
+    and stays near 185 requests: at about 1.3 s a request on 2 cores (bench/results/capstone.json), 230
+    requests is the 5-minute target."""
+    sizes = []
+    for seed in range(1, 11):
+        week = world.build_traffic(world.CapstoneConfig(days=7, seed=seed))
+        kinds = Counter(r.kind for r in week)
+        assert kinds["launch"] and kinds["attack"] and kinds["pii"], (seed, kinds)
+        assert {int(r.ts // world.DAY_S) for r in week if r.kind == "tenant_probe"} == set(range(7))
+        sizes.append(len(week))
+    assert sum(sizes) / len(sizes) <= 200 and max(sizes) <= 215, sizes
+
+
 def test_config_rejects_bad_settings_with_the_range() -> None:
     with pytest.raises(ValueError, match=r"days must be in \(0, 14\]"):
         world.CapstoneConfig(days=0)

@@ -178,13 +178,13 @@ def test_real_weeks_oracle_free_bare_fails_reference_found_and_fixed(tmp_path):
     from labkit.capstone import env, prototypes, week
     from labkit.capstone.faults import snapshots
 
-    ref = week.run_week(prototypes.reference(eval_rate=1.0), seed=4, days=3, scale=0.3, out=tmp_path / "ref")
-    other = week.run_week(prototypes.reference(), seed=11, days=3, scale=0.3, out=tmp_path / "other")
+    ref = week.run_week(prototypes.reference(eval_rate=1.0), seed=4, days=3, scale=0.4, out=tmp_path / "ref")
+    other = week.run_week(prototypes.reference(), seed=11, days=3, scale=0.4, out=tmp_path / "other")
     claims = chk.read_findings(_all_kinds(tmp_path))
     texts = [chk.check(claims, d).text() for d in (ref.dir, other.dir)]
     assert texts[0] == texts[1]  # oracle-free: no run path in the text, and the same words
 
-    bare = week.run_week(prototypes.bare_rag(), seed=4, days=3, scale=0.3, out=tmp_path / "bare")
+    bare = week.run_week(prototypes.bare_rag(), seed=4, days=3, scale=0.4, out=tmp_path / "bare")
     problems = chk.layer_problems(chk.load_week(bare.dir))
     assert [p.split(":")[0] for p in problems][:4] == ["tracing", "input guard", "output guard", "cost cap"]
 
@@ -251,7 +251,7 @@ def test_real_week_cache_tenant_found_and_fix_judged_both_ways(tmp_path, monkeyp
         return Response(hits[0].text[:200] if hits else "I don't know", context=prompts.format_context(hits))
 
     service = with_tracing(with_online_eval(retrieval_only, rate=1.0))
-    ref = week.run_week(service, seed=5, days=4, scale=0.3, out=tmp_path / "ref")
+    ref = week.run_week(service, seed=5, days=4, scale=0.4, out=tmp_path / "ref")
     findings = [f for f in find(ref.dir) if f["bug"] == "cache-tenant"]
     assert findings and findings[0]["day"] == 2
     fixed = week.run_week(service, out=tmp_path / "fix", replay=ref.dir, config=env.EnvConfig(cache_key_tenant=True),

@@ -98,7 +98,7 @@ def run_week(service: Service, *, seed: int | None = None, days: float = 7, scal
         service: ``answer(request) -> Response`` (a prototype, with whatever layers you added).
         seed: None draws traffic and bugs from fresh randomness; a number makes the week reproducible.
         days: virtual days.
-        scale: traffic relative to the default week (1.0 is about 200 requests over 7 days).
+        scale: traffic relative to the default week (1.0 is about 185 requests over 7 days).
         out: the run directory (replaced if it exists).
         agent: the service is an agent (agent traffic; agent bugs may be planted).
         config: environment settings (your fix for a bug that lives in the environment).

@@ -21,7 +21,10 @@ from labkit.capstone.plan import DAY_S
 
 ROUTES = ("/v1/chat", "/v1/api/ask")
 START = datetime(2025, 10, 20, tzinfo=UTC)  # a Monday; the knowledge base is dated 2025-10-20
-DEFAULT_SCALE = 0.04
+# The default week (run_week's scale 1.0) is labkit.traffic's base load times this: about 185 requests over
+# 7 days. Each answered request is one model call, so this sizes the week's wall time (under 5 minutes
+# on 2 cores: bench/bench_capstone.py).
+DEFAULT_SCALE = 0.03
 HOUR_S = 3600.0
 
 # Written for this project: questions that carry personal data, as users really paste it.
@@ -95,6 +98,13 @@ def fault_windows(seed: int, days: float) -> list[FaultWindow]:
     ]
 
 
+def _extra(rng: random.Random, kind: str, ts: float, attacks: list[str], users: list[str]) -> Any:
+    """One attack or one request that carries personal data, from a shared-tenant user at ``ts``."""
+    question = rng.choice(attacks) if kind == "attack" else rng.choice(PII_TEMPLATES)
+    return traffic.Request(id="", ts=ts, user=rng.choice(users), tenant="shared", question=question, kind=kind,
+                           source="capstone", tags=(kind,))
+
+
 def build_traffic(cfg: CapstoneConfig) -> list[Any]:
     """The week's requests: labkit.traffic's simulation (with a mid-week launch) plus attacks,
     personal data and tenant probes, merged in time order."""
@@ -108,12 +118,11 @@ def build_traffic(cfg: CapstoneConfig) -> list[Any]:
     n_extra = max(3, round(len(base) * (cfg.attack_share + cfg.pii_share)))
     for _ in range(n_extra):
         ts = rng.uniform(0, cfg.days * DAY_S)
-        if rng.random() < cfg.attack_share / (cfg.attack_share + cfg.pii_share) and attacks:
-            q, kind, tenant = rng.choice(attacks), "attack", "shared"
-        else:
-            q, kind, tenant = rng.choice(PII_TEMPLATES), "pii", "shared"
-        extra.append(traffic.Request(id="", ts=ts, user=rng.choice(users), tenant=tenant, question=q,
-                                     kind=kind, source="capstone", tags=(kind,)))
+        kind = "attack" if rng.random() < cfg.attack_share / (cfg.attack_share + cfg.pii_share) and attacks else "pii"
+        extra.append(_extra(rng, kind, ts, attacks, users))
+    for kind, share in (("attack", cfg.attack_share if attacks else 0.0), ("pii", cfg.pii_share)):
+        if share > 0 and not any(r.kind == kind for r in extra):  # a small week still gets one of each
+            extra.append(_extra(rng, kind, rng.uniform(0, cfg.days * DAY_S), attacks, users))
     for day in range(int(cfg.days)):
         for probe in TENANT_PROBES:  # every tenant asks about its own contract on most days
             for tenant in rng.sample(tenants, 2):

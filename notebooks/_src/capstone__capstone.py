@@ -10,7 +10,7 @@
 # set; a simulated week served by *your* service, checked from its traces; your findings, judged on
 # their trace evidence; a fix, re-run over the affected days and checked again.
 #
-# **Time to run:** about 3–6 minutes on 2 CPU cores (a 3-day week at a third of the default traffic;
+# **Time to run:** about 3–6 minutes on 2 CPU cores (a 3-day week at 40 % of the default traffic;
 # make it longer once it works). **Needs:** nothing — no API key, no network.
 #
 # **What is simulated** (and recorded in the run's `run.json`): the users and their questions
@@ -135,7 +135,7 @@ assert gate.passed, f"the layers made ordinary answers worse on the golden set:\
 # %%
 # NBVAL_IGNORE_OUTPUT
 SEED = 4 if config.solutions_enabled() else None
-run = week.run_week(service, seed=SEED, days=3, scale=0.3, out="runs/capstone-mine", agent=AGENT)
+run = week.run_week(service, seed=SEED, days=3, scale=0.4, out="runs/capstone-mine", agent=AGENT)
 print(f"{run.requests} requests in {run.wall_s:.0f} s; statuses {run.statuses}; run dir {run.dir}")
 
 # %% [markdown]

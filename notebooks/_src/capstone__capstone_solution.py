@@ -7,7 +7,7 @@
 # paired test on the online eval; then, from the week's traces, what each layer caught, what it cost in
 # latency and money, and which bug each layer alone would have missed.
 #
-# **Time to run:** about 3–5 minutes on 2 CPU cores (the 3-day week at a third of the default traffic,
+# **Time to run:** about 3–5 minutes on 2 CPU cores (the 3-day week at 40 % of the default traffic,
 # then one replayed day). **Needs:** nothing — no API key, no network.
 #
 # The method: a bug is a claim about behaviour, so turn each suspicion into a query over spans, compare
@@ -40,7 +40,7 @@ service = with_tracing(service)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-run = week.run_week(service, seed=4, days=3, scale=0.3, out="runs/capstone-solution")
+run = week.run_week(service, seed=4, days=3, scale=0.4, out="runs/capstone-solution")
 print(f"{run.requests} requests in {run.wall_s:.0f} s; statuses {run.statuses}")
 store = tracing.SpanStore(run.traces_path)
 T0 = check.load_week(run.dir).t0_ns
