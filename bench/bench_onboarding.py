@@ -80,9 +80,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for_api(base: str, token: str, deadline: float) -> None:
-    """Poll the server's ``/api/status`` until it answers (or the deadline passes)."""
+def wait_for_api(base: str, token: str, lab: subprocess.Popen, deadline: float) -> None:
+    """Poll the server's ``/api/status`` until it answers (or ``make lab`` exits, or the deadline passes)."""
     while time.monotonic() < deadline:
+        if lab.poll() is not None:
+            raise RuntimeError(f"make lab exited ({lab.returncode}) before its server answered: see make-lab.log")
         try:
             with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5) as r:
                 if r.status == 200:
@@ -150,7 +152,8 @@ def lab_to_first_answer(clone: Path, scratch: Path) -> dict[str, Any]:
     config = scratch / "jupyter-config"
     config.mkdir()
     (config / "jupyter_server_config.json").write_text(json.dumps({
-        "ServerApp": {"open_browser": False, "port": port, "port_retries": 0, "ip": "127.0.0.1"},
+        "ServerApp": {"open_browser": False, "port": port, "port_retries": 0, "ip": "127.0.0.1",
+                      "allow_root": True},  # this machine runs as root; a learner's does not
         "IdentityProvider": {"token": token}}))
     env = learner_env(JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(scratch / "jupyter-runtime"))
     base, cells = f"http://127.0.0.1:{port}", cells_to_first_answer(clone / "notebooks" / NOTEBOOK)
@@ -159,7 +162,7 @@ def lab_to_first_answer(clone: Path, scratch: Path) -> dict[str, Any]:
     lab = subprocess.Popen(["make", "lab"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT,
                            start_new_session=True)
     try:
-        wait_for_api(base, token, time.monotonic() + LAB_TIMEOUT_S)
+        wait_for_api(base, token, lab, time.monotonic() + LAB_TIMEOUT_S)
         t_api = time.perf_counter()
         kernel = start_session(base, token)
         ws = websocket.create_connection(f"ws://127.0.0.1:{port}/api/kernels/{kernel}/channels?token={token}",
