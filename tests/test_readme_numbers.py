@@ -101,7 +101,7 @@ CHECKS: list[tuple[str, str, list[tuple[str, str, float]]]] = [
     ("capstone: a seeded week at the default scale", rf"{NUM} s — just over.*days 3–4 \({NUM} requests, {NUM} s\)",
      [("capstone", "week_wall_s", 1), ("capstone", "replay_requests", 1), ("capstone", "replay_wall_s", 1)]),
     ("a learner's first minutes on a fresh clone", rf"`make setup` {NUM} s with the warm uv cache, {NUM} s with an "
-                                                  rf"empty one.*first model answer in 00: {NUM} s \(server up at {NUM} s\)",
+                                                  rf"empty one.*first model answer in 00: {NUM} s \(server up at {NUM} s[;)]",
      [("onboarding", "setup_warm_s", 1), ("onboarding", "setup_cold_s", 1), ("onboarding", "lab.first_answer_s", 1),
       ("onboarding", "lab.server_api_up_s", 1)]),
     ("semantic cache lookup at", rf"p50 {NUM} ms", [("cache", "lookup.search_p50_ms", 1)]),
