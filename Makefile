@@ -121,7 +121,8 @@ lint: setup  ## notebook conventions, ruff and mypy
 	$(PY) -m ruff check .
 	$(PY) -m mypy labkit
 
-run: setup  ## execute every notebook headless; writes reports/course_run.md
+# drift-tools: notebook 02 compares its detectors with Evidently and alibi-detect, which live in that environment.
+run: setup drift-tools  ## execute every notebook headless; writes reports/course_run.md
 	$(PY) tools/courserun.py notebooks --out reports
 
 site: setup  ## static HTML book from the notebooks `make run` executed (site/index.html); works offline

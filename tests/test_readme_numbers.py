@@ -100,6 +100,10 @@ CHECKS: list[tuple[str, str, list[tuple[str, str, float]]]] = [
       for k in ("mean", "low", "high")] + [("rubric", "targets.0.value", 1)]),
     ("capstone: a seeded week at the default scale", rf"{NUM} s — just over.*days 3–4 \({NUM} requests, {NUM} s\)",
      [("capstone", "week_wall_s", 1), ("capstone", "replay_requests", 1), ("capstone", "replay_wall_s", 1)]),
+    ("a learner's first minutes on a fresh clone", rf"`make setup` {NUM} s with the warm uv cache, {NUM} s with an "
+                                                  rf"empty one.*first model answer in 00: {NUM} s \(server up at {NUM} s[;)]",
+     [("onboarding", "setup_warm_s", 1), ("onboarding", "setup_cold_s", 1), ("onboarding", "lab.first_answer_s", 1),
+      ("onboarding", "lab.server_api_up_s", 1)]),
     ("semantic cache lookup at", rf"p50 {NUM} ms", [("cache", "lookup.search_p50_ms", 1)]),
     ("cache hit vs generation", rf"{NUM}× faster", [("cache", "hit_vs_generation.speedup", 1)]),
     ("semantic cache on held-out", rf"{NUM} % false hits, {NUM} % hits",
