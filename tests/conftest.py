@@ -14,6 +14,16 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+def require_tool(present: bool, message: str) -> None:
+    """Skip with ``message`` (which names the make target) when a tool is missing; fail instead in CI (CI=true),
+    where .ci/run installs every tool, so a missing one is a broken CI and not a reason to skip."""
+    if present:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}; .ci/run installs it, so CI must have it")
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def embedded(tmp_path_factory: pytest.TempPathFactory):
     """The process's embedded server (started once) with the default backend forced."""
@@ -64,11 +74,7 @@ def redis_server_url() -> Iterator[str]:
 
     from labkit.redis_state import local_redis_server
 
-    if shutil.which("redis-server") is None:
-        message = "redis-server is not installed (apt-get install redis-server)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}; .ci/run installs it, so CI must have it")
-        pytest.skip(message)
+    require_tool(shutil.which("redis-server") is not None, "redis-server is not installed (apt-get install redis-server)")
     with local_redis_server() as url:
         yield url
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import require_tool
 
 from labkit import drift, lineage, traffic
 from labkit.drift import tools_side
@@ -45,8 +46,8 @@ def test_run_tools_names_the_make_target_when_the_environment_is_missing(monkeyp
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not tools_side.ENV_PYTHON.exists(), reason="envs/drift_tools not built: `make drift-tools`")
 def test_tools_flag_the_days_labkit_alerts_on_within_one_day() -> None:
+    require_tool(tools_side.ENV_PYTHON.exists(), "envs/drift_tools is not built: run `make drift-tools`")
     # The KB's chunk vectors come from the RAG app's index (all-MiniLM-L6-v2, the same chunking as a
     # LineageStore), built once per cache and shared by the suite instead of re-embedded here. The two
     # weeks repeat their questions (about 1,150 distinct texts in 8,676 requests): the in-memory

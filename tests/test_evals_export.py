@@ -5,13 +5,13 @@ against the embedded server (server-marked) with their numbers beside labkit's; 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import require_tool
 
 from labkit import evals
 from labkit.evals import export, interop
@@ -185,10 +185,8 @@ def test_mlflow_payload_keys_and_intervals() -> None:
 
 
 def _tools_env() -> None:
-    if not interop.TOOLS_PYTHON.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{interop.TOOLS_PYTHON} is missing; `make evals-env` builds it from envs/evals/requirements.lock")
-        pytest.skip("the eval tools' environment (.venv-evals) is not built; run `make evals-env`")
+    require_tool(interop.TOOLS_PYTHON.exists(),
+                 "the eval tools' environment (.venv-evals) is not built; run `make evals-env`")
 
 
 @pytest.mark.slow
@@ -252,10 +250,8 @@ def test_promptfoo_replays_the_golden_sample(golden_run: Run, tmp_path: Path) ->
 
 
 def _promptfoo_installed() -> None:
-    if not interop.PROMPTFOO_BIN.exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must run promptfoo, but evals_interop/node_modules is missing: .ci/run runs `make promptfoo`")
-        pytest.skip("promptfoo is not installed (evals_interop/node_modules); `make promptfoo` installs it")
+    require_tool(interop.PROMPTFOO_BIN.exists(),
+                 "promptfoo is not installed (evals_interop/node_modules); `make promptfoo` installs it")
 
 
 @pytest.mark.server

@@ -7,13 +7,20 @@ it has not been built. The stub endpoints stand in for every deployment, so no m
 from __future__ import annotations
 
 import pytest
+from conftest import require_tool
 
 from labkit.deploy import Provider, RetryPolicy, StubEndpoint
 from labkit.errors import LabkitError
 from labkit.routing import litellm_side
 from labkit.routing.litellm_side import BudgetRace, BudgetRound
 
-needs_litellm = pytest.mark.skipif(not litellm_side.available(), reason="LiteLLM's environment: make litellm-env")
+
+@pytest.fixture
+def litellm_env() -> None:
+    require_tool(litellm_side.available(), "LiteLLM's environment is not built: run `make litellm-env`")
+
+
+needs_litellm = pytest.mark.usefixtures("litellm_env")
 MESSAGES = [{"role": "user", "content": "Say hi."}]
 
 

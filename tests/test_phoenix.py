@@ -7,11 +7,11 @@ Skipped with the fix when .venv-phoenix is missing, except in CI (CI=true), wher
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import require_tool
 
 # the same two-document knowledge base and tracer clean-up as the tracing tests (an autouse fixture imported here applies here)
 from test_tracing_llm import DOCS, _no_tracer_left_behind  # noqa: F401
@@ -26,11 +26,8 @@ KIND = "openinference.span.kind"
 
 @pytest.fixture(scope="module")
 def phoenix() -> Iterator[phx.PhoenixServer]:
-    if phx.phoenix_python() is None:
-        message = "Phoenix's environment is missing: run `make phoenix-env` (builds .venv-phoenix from its lock)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}; .ci/run builds it, so CI must have it")
-        pytest.skip(message)
+    require_tool(phx.phoenix_python() is not None,
+                 "Phoenix's environment is missing: run `make phoenix-env` (builds .venv-phoenix from its lock)")
     with phx.local_phoenix() as server:
         yield server
 
