@@ -98,7 +98,7 @@ CHECKS: list[tuple[str, str, list[tuple[str, str, float]]]] = [
      [("rubric", f"weightings.{w}.margin.{k}", 1) for w in ("cost (tokens only)",
                                                              "trust (groundedness 2, citations 1, refusal 1)")
       for k in ("mean", "low", "high")] + [("rubric", "targets.0.value", 1)]),
-    ("capstone: a seeded week at the default scale", rf"{NUM} s — just over.*days 3–4 \({NUM} requests, {NUM} s\)",
+    ("capstone: a seeded week at the default scale", rf"{NUM} s — under the target.*days 3–4 \({NUM} requests, {NUM} s\)",
      [("capstone", "week_wall_s", 1), ("capstone", "replay_requests", 1), ("capstone", "replay_wall_s", 1)]),
     ("a learner's first minutes on a fresh clone", rf"`make setup` {NUM} s with the warm uv cache, {NUM} s with an "
                                                   rf"empty one.*first model answer in 00: {NUM} s \(server up at {NUM} s[;)]",
