@@ -149,6 +149,17 @@ def test_a_correct_log_verifies_against_its_anchor_and_keeps_growing(tmp_path: P
     assert log.verify(anchor=anchor).ok and log.verify(anchor=log.head()).ok and log.verify(anchor=(0, GENESIS)).ok
 
 
+def test_a_raw_key_is_used_byte_for_byte(tmp_path: Path) -> None:
+    """A random key may begin or end with a whitespace byte; the digests must be keyed with all of it
+    (stripping it made 1 in 20 random keys unusable by anyone recomputing a digest with the same key)."""
+    key = b"\n" + bytes(range(40, 70)) + b" "
+    log = AuditLog(tmp_path / "a.sqlite", key=key)
+    entry = log.append("doc.read", actor="svc:reader", tenant="t", resource="kb-1")
+    assert entry.hash == entry_digest(key, GENESIS, seq=1, ts=entry.ts, actor=entry.actor, tenant="t",
+                                      action="doc.read", resource="kb-1", details="{}")
+    assert not AuditLog(tmp_path / "a.sqlite", key=key.strip()).verify().ok
+
+
 def test_the_key_comes_from_a_file_the_environment_or_the_key_store(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     key_file = tmp_path / "audit.key"

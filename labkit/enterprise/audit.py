@@ -103,11 +103,14 @@ def entry_digest(key: bytes, prev_hash: str, *, seq: int, ts: float, actor: str,
     return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _checked_key(key: bytes | str, source: str) -> bytes:
-    raw = key.encode("utf-8") if isinstance(key, str) else key
-    if not isinstance(raw, bytes):
+def _checked_key(key: bytes | str, source: str, *, text: bool = False) -> bytes:
+    # Text keys (a str, a key file) lose the whitespace around them (the newline `print` adds); raw bytes are used
+    # as they are: a random key may begin or end with a byte that strip() would remove.
+    if isinstance(key, str):
+        key, text = key.encode("utf-8"), True
+    if not isinstance(key, bytes):
         raise TypeError(f"the audit key from {source} must be bytes or str, got {type(key).__name__}")
-    raw = raw.strip()
+    raw = key.strip() if text else key
     if len(raw) < MIN_KEY_BYTES:
         raise ValueError(f"the audit key from {source} has {len(raw)} bytes; use at least {MIN_KEY_BYTES}, "
                          f"e.g. the output of {_MAKE_KEY}")
@@ -116,7 +119,7 @@ def _checked_key(key: bytes | str, source: str) -> bytes:
 
 def _read_key_file(path: str | Path) -> bytes:
     try:
-        return _checked_key(Path(path).read_bytes(), f"key file {path}")
+        return _checked_key(Path(path).read_bytes(), f"key file {path}", text=True)
     except OSError as exc:
         raise ValueError(f"cannot read the audit key file {path} ({exc.strerror}); create it with "
                          f"{_MAKE_KEY} > {path}") from None
