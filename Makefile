@@ -99,9 +99,9 @@ lab: setup  ## open JupyterLab on notebooks/
 doctor: setup  ## check the environment and that the local model answers offline
 	$(PY) -m labkit.cli doctor
 
-# The two cores run two lanes at once (tools/test_lanes.py), about equally long, each with one core's worth of
-# threads: labkit's tests, then the backend-specific notebooks directly; every notebook behind the proxy, then
-# lint. Each lane's log is printed whole at the end, then a summary.
+# The two cores run two lanes at once (tools/test_lanes.py), about equally long: labkit's tests, then the
+# backend-specific notebooks directly; every notebook behind the proxy, then lint. Each lane's log is printed
+# whole at the end, then a summary.
 test: setup  ## lint, labkit's tests and every notebook, in two parallel lanes (LABKIT_SOLUTIONS=1)
 	+MAKE="$(MAKE)" $(PY) tools/test_lanes.py --out $(TEST_OUT) "test-code test-notebooks-direct" "test-portable lint"
 

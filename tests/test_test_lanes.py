@@ -55,13 +55,3 @@ def test_no_lane_is_one_clear_error(lanes: ModuleType, capsys: pytest.CaptureFix
     assert lanes.main([]) == 2
     assert "give at least one lane" in capsys.readouterr().err
 
-
-def test_each_lane_gets_its_share_of_the_cores_unless_set(lanes: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LABKIT_THREADS", raising=False)
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    env = lanes.lane_environment(2, cores=2)
-    assert env["LABKIT_THREADS"] == env["OMP_NUM_THREADS"] == "1"
-    assert lanes.lane_environment(2, cores=8)["LABKIT_THREADS"] == "4"
-    assert lanes.lane_environment(3, cores=2)["LABKIT_THREADS"] == "1"  # never 0
-    monkeypatch.setenv("LABKIT_THREADS", "2")
-    assert lanes.lane_environment(2, cores=2)["LABKIT_THREADS"] == "2"  # the learner's own setting wins

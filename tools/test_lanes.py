@@ -2,8 +2,9 @@
 
 A lane is a list of make targets run one after another (a failed target does not stop the lane: every
 test still runs). The lanes run at the same time, one per CPU core on the course's 2-core machines;
-each target starts its own embedded model server on a free port, so lanes never share one, and each
-lane's servers and torch get that lane's share of the cores (:func:`lane_environment`). Every
+each target starts its own embedded model server on a free port, so lanes never share one. The servers
+keep their default threads (one per core): the committed eval baselines were made with them, and llama.cpp's
+greedy output changes with the thread count. Every
 pytest run writes a JUnit XML file into the output folder; the summary reads them back: passed,
 failed and skipped per run, each lane's wall time, the ten slowest tests and the ten slowest notebooks.
 
@@ -65,33 +66,12 @@ class Case:
     outcome: str  # passed, failed, skipped
 
 
-def lane_environment(lanes: int, cores: int | None = None) -> dict[str, str]:
-    """The environment a lane's targets run in: each lane gets its share of the cores.
-
-    llama.cpp's threads wait for each other at every step, so two servers of two threads each on two cores
-    keep stalling one another (15 chat calls in each of two processes at once: 18.4 s with 2 threads per
-    server, 15.2 s with 1). The same holds for torch's threads. A variable already set wins.
-
-    Args:
-        lanes: how many lanes run at once.
-        cores: CPU cores to share (default: this machine's).
-    Returns:
-        This process's environment with ``LABKIT_THREADS`` and ``OMP_NUM_THREADS`` set to the share (at least 1).
-    """
-    share = str(max(1, (cores or os.cpu_count() or 1) // max(1, lanes)))
-    env = dict(os.environ)
-    for name in ("LABKIT_THREADS", "OMP_NUM_THREADS"):
-        env.setdefault(name, share)
-    return env
-
-
-def run_lane(lane: Lane, make: str, env: dict[str, str] | None = None) -> None:
+def run_lane(lane: Lane, make: str) -> None:
     """Run the lane's targets in turn, appending their output to its log and reporting each as it ends."""
     with lane.log.open("w", encoding="utf-8") as log:
         for target in lane.targets:
             t0 = time.monotonic()
-            status = subprocess.call([make, "--no-print-directory", target], stdout=log, stderr=subprocess.STDOUT,
-                                     env=env)
+            status = subprocess.call([make, "--no-print-directory", target], stdout=log, stderr=subprocess.STDOUT)
             lane.runs.append(TargetRun(target, status, time.monotonic() - t0))
             verdict = "ok" if status == 0 else f"FAILED (exit {status})"
             print(f"lane {lane.name}: make {target} {verdict} after {minutes(lane.runs[-1].seconds)}", flush=True)
@@ -167,8 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     for lane in lanes:
         print(f"lane {lane.name}: {' then '.join('make ' + t for t in lane.targets)} (log: {lane.log})", flush=True)
     make = os.environ.get("MAKE", "make")
-    env = lane_environment(len(lanes))
-    threads = [threading.Thread(target=run_lane, args=(lane, make, env)) for lane in lanes]
+    threads = [threading.Thread(target=run_lane, args=(lane, make)) for lane in lanes]
     for t in threads:
         t.start()
     for t in threads:
