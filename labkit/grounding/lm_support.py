@@ -19,7 +19,6 @@ Cost: two forward passes per answer (with and without the sources); see ``bench/
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from collections.abc import Sequence
@@ -87,11 +86,10 @@ class TokenSupport:
         return [(self.tokens[i], round(float(self.support[i]), 2)) for i in idx]
 
 
-@functools.lru_cache(maxsize=1)
 def _model() -> tuple[Any, Any]:
     from labkit import specdec
 
-    return specdec.load()
+    return specdec.load()  # loaded once per process (specdec keeps it)
 
 
 def _answer_logprobs(tok: Any, model: Any, prefix_ids: list[int], answer_ids: list[int]) -> np.ndarray:
