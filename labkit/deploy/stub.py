@@ -61,6 +61,12 @@ def hosted_simulation() -> HostedSimulation:
                 "API benchmarks of small hosted models, 2025 — not measured here"))
 
 
+class _BurstServer(ThreadingHTTPServer):
+    """The standard threading server with room for a burst: 64 pending connections, not 5."""
+
+    request_queue_size = 64
+
+
 _BEHAVIOURS = ("ok", "500", "502", "503", "429", "400", "hang", "close")
 
 
@@ -128,7 +134,7 @@ class StubEndpoint:
         if self._server is not None:
             return self
         handler = self._handler_class()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _BurstServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         # A dropped connection ("close", or a client that timed out) is part of the drill, not an error to print.
         self._server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]

@@ -126,14 +126,26 @@ def budget_round(task: dict[str, Any], model: str, r: int) -> dict[str, Any]:
         t.start()
     for t in threads:
         t.join()
+    _wait_for_saves()
     return {"committed_usd": manager.get_current_cost("team"), **counts, "errors": errors[:3]}
+
+
+def _wait_for_saves() -> None:
+    """Join the threads BudgetManager starts to write ``user_cost.json`` (relative to the working directory).
+
+    Left running, a late one writes into the next round's directory, which that round's manager then
+    loads (a half-written file fails to parse), or into a directory being deleted.
+    """
+    for t in threading.enumerate():
+        if t is not threading.current_thread() and not t.daemon:
+            t.join(timeout=30)
 
 
 def budget(task: dict[str, Any]) -> dict[str, Any]:
     """Rounds of threads spending through BudgetManager against one cap."""
     model = register_price(task["model"], task["input_usd_per_token"], task["output_usd_per_token"])
     rounds = []
-    with tempfile.TemporaryDirectory(prefix="litellm-budget-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="litellm-budget-", ignore_cleanup_errors=True) as tmp:
         for r in range(task["rounds"]):
             os.makedirs(f"{tmp}/round{r}")
             os.chdir(f"{tmp}/round{r}")  # BudgetManager saves user_cost.json in the working directory
