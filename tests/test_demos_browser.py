@@ -1,6 +1,10 @@
 """The demos in a real browser: JupyterLab on a free local port, each demo opened in headless
 Chromium (Debian's /usr/bin/chromium driven by Playwright; no browser download), all cells run,
 one widget moved, and the displayed result must change. Screenshots go to test-artifacts/demos/.
+
+The kernels talk to the model through the strict OpenAI-API proxy (as ``make test-portable`` does),
+so this run is also the demos' portable run: ``make test-portable`` leaves notebooks/demos to it
+when Chromium is installed, and runs them itself when it is not.
 """
 
 from __future__ import annotations
@@ -32,10 +36,11 @@ if not CHROMIUM:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def lab(tmp_path_factory: pytest.TempPathFactory, embedded) -> Iterator[str]:
     """A JupyterLab server on a free port serving a copy of notebooks/ (so autosave never touches
-    the repo), with a random token."""
+    the repo), with a random token; its kernels reach the embedded model only through the strict proxy."""
     from labkit.llm.server import free_port
+    from labkit.llm.strict_proxy import StrictOpenAIProxy
 
     served = tmp_path_factory.mktemp("lab") / "notebooks"
     shutil.copytree(ROOT / "notebooks", served, ignore=shutil.ignore_patterns("_src", ".ipynb_checkpoints"))
@@ -43,13 +48,16 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port, token = free_port(), secrets.token_hex(16)
     log = (ARTIFACTS / "jupyterlab.log")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    proxy = StrictOpenAIProxy(embedded.url).start()
+    env = {**os.environ, "OPENAI_BASE_URL": proxy.url, "LABKIT_MODEL": embedded.settings.model_alias}
+    env.pop("OPENAI_API_KEY", None)
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
              f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served}",
              "--ServerApp.open_browser=False", "--LabApp.news_url=", "--LabServerApp.check_for_updates_class="
              "jupyterlab.NeverCheckForUpdate"],
-            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -60,6 +68,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.5)
     else:
         proc.kill()
+        proxy.stop()
         raise RuntimeError(f"JupyterLab did not start; see {log}")
     yield f"{url}|{token}"
     proc.terminate()
@@ -67,6 +76,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
+    proxy.stop()
+    refused = sorted({f"{r.status} {r.message}" for r in proxy.rejections})
+    print(f"the strict proxy refused {len(proxy.rejections)} requests from the demos" + "".join(f"\n  {r}" for r in refused))
 
 
 @pytest.fixture(scope="module")
@@ -100,14 +112,21 @@ def _outputs_text(page) -> str:
     return "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
 
 
+def _tracebacks(page) -> list[str]:
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+    return [e for e in errors if "Traceback" in e or re.search(r"^\w+Error:", e, re.M)]
+
+
 def _wait_all_ran(page, timeout_s: float) -> None:
     """Wait until the last code cell shows an execution count and no cell is running ("[*]").
 
     JupyterLab renders only the cells near the viewport, so the last cell stands for the rest: Run All
-    executes in order and stops at the first error (which the error check then reports)."""
+    executes in order and stops at the first error, which is reported at once."""
     deadline = time.time() + timeout_s
     time.sleep(1.0)
     while time.time() < deadline:
+        if errors := _tracebacks(page):
+            raise AssertionError(f"a cell failed: {errors[0][-1500:]}")
         prompts = [p.strip() for p in page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
         last = page.locator(".jp-CodeCell .jp-InputArea-prompt").last
         done = last.count() and re.fullmatch(r"\[\d+\]:", last.inner_text().strip() or "")
@@ -149,8 +168,7 @@ def test_demo_runs_and_reacts_in_chromium(lab: str, browser, demo: Path) -> None
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         _wait_all_ran(page, timeout_s=300)
-        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
-        tracebacks = [e for e in errors if "Traceback" in e or re.search(r"^\w+Error:", e, re.M)]
+        tracebacks = _tracebacks(page)
         page.locator(".widget-slider, .jupyter-widget-slider, .widget-dropdown, .jupyter-widget-dropdown").first.wait_for(
             timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / f"{demo.stem}-before.png"), full_page=True)

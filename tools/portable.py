@@ -9,7 +9,8 @@ removed from the command's environment: nothing leaves this machine.
 ``--backend-specific DIR`` lists the notebooks that take a different path on a different backend (a
 code cell calls ``llm.backend()``, ``llm.server()`` or ``llm.capabilities()``). ``make test`` runs
 every notebook through the proxy and only these also against the embedded server directly, so each
-path is run once without running every notebook twice.
+path is run once without running every notebook twice. (Where Chromium is installed, the demos' run
+behind the proxy is ``tests/test_demos_browser.py``, which executes them in JupyterLab.)
 
 Usage:
     python tools/portable.py -- python -m pytest notebooks --nbval-lax

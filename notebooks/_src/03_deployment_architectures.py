@@ -519,7 +519,7 @@ if side:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-QUANT_QUESTIONS = 16
+QUANT_QUESTIONS = 8  # a quick look; bench/bench_quant.py runs 48
 rag_app = RagApp()
 sample = [r for r in data.records("golden") if r["split"] == "dev"][:QUANT_QUESTIONS]
 quant_prompts = [messages(prompt(rag_app.config.prompt_version), r["question"],
