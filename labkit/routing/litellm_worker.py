@@ -99,6 +99,7 @@ def fallback(task: dict[str, Any]) -> dict[str, Any]:
 def budget_round(task: dict[str, Any], model: str, r: int) -> dict[str, Any]:
     """One round: threads check the spend, call, then charge the cost (BudgetManager's documented pattern)."""
     manager = BudgetManager(project_name=f"round{r}")
+    saves = _track_saves(manager)
     manager.create_budget(total_budget=task["cap_usd"], user="team")
     counts, errors = {"admitted": 0, "refused": 0}, []
     lock, start = threading.Lock(), threading.Barrier(task["threads"])
@@ -126,19 +127,27 @@ def budget_round(task: dict[str, Any], model: str, r: int) -> dict[str, Any]:
         t.start()
     for t in threads:
         t.join()
-    _wait_for_saves()
+    for t in list(saves):
+        t.join()
     return {"committed_usd": manager.get_current_cost("team"), **counts, "errors": errors[:3]}
 
 
-def _wait_for_saves() -> None:
-    """Join the threads BudgetManager starts to write ``user_cost.json`` (relative to the working directory).
+def _track_saves(manager: BudgetManager) -> list[threading.Thread]:
+    """Keep the threads ``manager`` starts to write ``user_cost.json``, so the round can wait for them.
 
-    Left running, a late one writes into the next round's directory, which that round's manager then
-    loads (a half-written file fails to parse), or into a directory being deleted.
+    BudgetManager saves in a new thread after every charge, to a path relative to the working
+    directory. One still running when the next round changes directory would write there, and that
+    round's manager would load it (a half-written file does not parse).
     """
-    for t in threading.enumerate():
-        if t is not threading.current_thread() and not t.daemon:
-            t.join(timeout=30)
+    saves: list[threading.Thread] = []
+
+    def save_in_a_thread() -> None:  # what BudgetManager._save_data_thread does, plus the bookkeeping
+        thread = threading.Thread(target=manager.save_data)
+        thread.start()
+        saves.append(thread)
+
+    manager._save_data_thread = save_in_a_thread  # type: ignore[method-assign]
+    return saves
 
 
 def budget(task: dict[str, Any]) -> dict[str, Any]:
