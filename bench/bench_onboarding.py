@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import websocket  # websocket-client, pinned in requirements.lock (jupyter_server's own dependency)
+
+from labkit.llm.server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "00_start_here.ipynb"
@@ -72,12 +73,6 @@ def timed_make(clone: Path, target: str, env: dict[str, str]) -> float:
     if rc != 0:
         raise RuntimeError(f"make {target} failed ({rc}) in {clone}:\n" + "\n".join(log.read_text().splitlines()[-20:]))
     return wall
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for_api(base: str, token: str, lab: subprocess.Popen, deadline: float) -> None:
@@ -152,8 +147,7 @@ def lab_to_first_answer(clone: Path, scratch: Path) -> dict[str, Any]:
     config = scratch / "jupyter-config"
     config.mkdir()
     (config / "jupyter_server_config.json").write_text(json.dumps({
-        "ServerApp": {"open_browser": False, "port": port, "port_retries": 0, "ip": "127.0.0.1",
-                      "allow_root": True},  # this machine runs as root; a learner's does not
+        "ServerApp": {"open_browser": False, "port": port, "port_retries": 0, "ip": "127.0.0.1"},
         "IdentityProvider": {"token": token}}))
     env = learner_env(JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(scratch / "jupyter-runtime"))
     base, cells = f"http://127.0.0.1:{port}", cells_to_first_answer(clone / "notebooks" / NOTEBOOK)
