@@ -54,4 +54,3 @@ def test_lanes_keep_going_after_a_failure_and_fail_overall(lanes: ModuleType, tm
 def test_no_lane_is_one_clear_error(lanes: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
     assert lanes.main([]) == 2
     assert "give at least one lane" in capsys.readouterr().err
-

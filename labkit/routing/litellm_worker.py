@@ -154,7 +154,7 @@ def budget(task: dict[str, Any]) -> dict[str, Any]:
     """Rounds of threads spending through BudgetManager against one cap."""
     model = register_price(task["model"], task["input_usd_per_token"], task["output_usd_per_token"])
     rounds = []
-    with tempfile.TemporaryDirectory(prefix="litellm-budget-", ignore_cleanup_errors=True) as tmp:
+    with tempfile.TemporaryDirectory(prefix="litellm-budget-") as tmp:
         for r in range(task["rounds"]):
             os.makedirs(f"{tmp}/round{r}")
             os.chdir(f"{tmp}/round{r}")  # BudgetManager saves user_cost.json in the working directory
